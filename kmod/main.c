@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vpin: long-term page pins and layout leases for files on stock kernels.
+ *
+ * Module entry points and the /dev/vpin misc device. Every open of the
+ * device is a session (session.c).
+ */
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include "session.h"
+#include "version.h"
+
+static const struct file_operations vpin_fops = {
+	.owner = THIS_MODULE,
+	.open = vpin_session_open,
+	.release = vpin_session_release,
+	.unlocked_ioctl = vpin_session_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+#ifdef COMPAT_HAS_NO_LLSEEK
+	.llseek = no_llseek,
+#endif
+};
+
+static struct miscdevice vpin_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = VPIN_DEVICE_NAME,
+	.fops = &vpin_fops,
+	.mode = 0666,
+};
+
+static int __init vpin_init(void)
+{
+	int ret;
+
+	ret = misc_register(&vpin_misc);
+	if (ret) {
+		pr_err("cannot register /dev/%s: %d\n", VPIN_DEVICE_NAME, ret);
+		return ret;
+	}
+	pr_info("version %s, ABI %u loaded\n", VPIN_VERSION, VPIN_ABI_VERSION);
+	return 0;
+}
+
+static void __exit vpin_exit(void)
+{
+	misc_deregister(&vpin_misc);
+	pr_info("unloaded\n");
+}
+
+module_init(vpin_init);
+module_exit(vpin_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Long-term page pins and layout leases for files");
+MODULE_VERSION(VPIN_VERSION);
+MODULE_AUTHOR("vpin developers");

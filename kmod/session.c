@@ -9,7 +9,7 @@
 #include "session.h"
 
 struct vpin_session {
-	struct mutex lock;
+	struct mutex lock;	/* protects the session's objects */
 };
 
 int vpin_session_open(struct inode *inode, struct file *file)

@@ -19,6 +19,7 @@ static inline long vpin_compat_pin_user_pages(unsigned long start,
 {
 	return pin_user_pages(start, nr_pages, gup_flags, pages, NULL);
 }
+
 #define pin_user_pages(start, nr, flags, pages) \
 	vpin_compat_pin_user_pages(start, nr, flags, pages)
 #endif

@@ -130,6 +130,7 @@ enum vpin_lease_type {
 	VPIN_LEASE_EXCLUSIVE,
 	__VPIN_LEASE_LAST,
 };
+
 #define VPIN_LEASE_MAX (__VPIN_LEASE_LAST - 1)
 
 struct vpin_lease {

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <utility>
+
+namespace vpin {
+
+// Owns a file descriptor and closes it when destroyed; -1 means empty.
+class Fd {
+public:
+    Fd() noexcept = default;
+    explicit Fd(int fd) noexcept : fd_{fd} {}
+
+    Fd(Fd &&other) noexcept : fd_{other.release()} {}
+    Fd &operator=(Fd &&other) noexcept
+    {
+        reset(other.release());
+        return *this;
+    }
+
+    Fd(const Fd &) = delete;
+    Fd &operator=(const Fd &) = delete;
+
+    ~Fd() { reset(); }
+
+    [[nodiscard]] int get() const noexcept { return fd_; }
+
+    // Gives up ownership without closing.
+    [[nodiscard]] int release() noexcept { return std::exchange(fd_, -1); }
+
+    // Closes the owned descriptor, unless it is `fd`, and takes ownership of `fd`.
+    void reset(int fd = -1) noexcept;
+
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+
+private:
+    int fd_ = -1;
+};
+
+} // namespace vpin

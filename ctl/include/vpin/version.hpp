@@ -1,0 +1,16 @@
+#pragma once
+
+#include <linux/vpin.h>
+
+#include <cstdint>
+#include <string_view>
+
+namespace vpin {
+
+// The ABI this build speaks; Device::version() reports the module's.
+inline constexpr std::uint32_t abi_version = VPIN_ABI_VERSION;
+
+// VPIN_VERSION of kmod/version.h, "MAJOR.MINOR.PATCH".
+[[nodiscard]] std::string_view package_version() noexcept;
+
+} // namespace vpin

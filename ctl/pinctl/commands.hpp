@@ -1,0 +1,28 @@
+#pragma once
+
+#include <linux/vpin.h>
+
+#include <functional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace pinctl {
+
+// Options that apply to every subcommand.
+struct Globals {
+    std::string device = VPIN_DEVICE_PATH;
+};
+
+// Runs a parsed subcommand and returns the exit status; failures throw.
+using Runner = std::function<int()>;
+
+// Adds a subcommand's options to `command` and returns its runner. Option
+// values live in the runner; `globals` outlives it.
+using Setup = Runner (*)(CLI::App &command, const Globals &globals);
+
+Runner setup_info(CLI::App &command, const Globals &globals);
+
+} // namespace pinctl

@@ -1,0 +1,74 @@
+#include "commands.hpp"
+
+#include <vpin/version.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <utility>
+#include <vector>
+
+namespace {
+
+constexpr int exit_usage = 2;
+
+struct Command {
+    const char *name;
+    const char *description;
+    pinctl::Setup setup;
+};
+
+constexpr std::array commands{
+    Command{"info", "Show the device's ABI version and features", pinctl::setup_info},
+};
+
+int run(int argc, char **argv)
+{
+    CLI::App app{"Control long-term page pins and file leases of the vpin module", "pinctl"};
+    app.set_version_flag("--version", fmt::format("pinctl {} (vpin ABI {})",
+                                                  vpin::package_version(), vpin::abi_version));
+    app.failure_message([](const CLI::App *, const CLI::Error &e) {
+        return fmt::format("pinctl: {}\nRun 'pinctl --help' for usage.\n", e.what());
+    });
+    app.require_subcommand(0, 1);
+
+    pinctl::Globals globals;
+    app.add_option("-d,--device", globals.device, "The vpin device node")->capture_default_str();
+
+    std::vector<std::pair<const CLI::App *, pinctl::Runner>> runners;
+    for (const auto &command : commands) {
+        auto *sub = app.add_subcommand(command.name, command.description);
+        sub->fallthrough(); // global options may follow the subcommand
+        runners.emplace_back(sub, command.setup(*sub, globals));
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        return app.exit(e) == 0 ? EXIT_SUCCESS : exit_usage;
+    }
+
+    for (const auto &[sub, runner] : runners) {
+        if (sub->parsed())
+            return runner();
+    }
+    std::cerr << app.help();
+    return exit_usage;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    try {
+        return run(argc, argv);
+    } catch (const std::exception &e) {
+        fmt::print(stderr, "pinctl: {}\n", e.what());
+        return EXIT_FAILURE;
+    }
+}

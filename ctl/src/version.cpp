@@ -1,0 +1,10 @@
+#include <vpin/version.hpp>
+
+namespace vpin {
+
+std::string_view package_version() noexcept
+{
+    return VPIN_PACKAGE_VERSION;
+}
+
+} // namespace vpin

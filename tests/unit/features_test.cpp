@@ -1,0 +1,30 @@
+#include <vpin/features.hpp>
+
+#include <linux/vpin.h>
+
+#include <catch2/catch.hpp>
+
+TEST_CASE("describe_features: no bits")
+{
+    CHECK(vpin::describe_features(0) == "none");
+}
+
+TEST_CASE("describe_features: known bits by name")
+{
+    CHECK(vpin::describe_features(VPIN_FEATURE_PIN) == "pin");
+    CHECK(vpin::describe_features(VPIN_FEATURE_LEASE_EXCLUSIVE) == "lease-exclusive");
+    CHECK(vpin::describe_features(VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE) ==
+          "pin,lease-exclusive");
+}
+
+TEST_CASE("describe_features: unknown bits in hexadecimal")
+{
+    CHECK(vpin::describe_features(VPIN_FEATURE_PIN | (1ULL << 40) | (1ULL << 63)) ==
+          "pin,0x8000010000000000");
+    CHECK(vpin::describe_features(1ULL << 2) == "0x4");
+}
+
+TEST_CASE("describe_features: every defined feature has a name")
+{
+    CHECK_THAT(vpin::describe_features(__VPIN_FEATURE_ALL), !Catch::Contains("0x"));
+}

@@ -1,0 +1,81 @@
+# vpin: long-term page pins and layout leases for files on stock kernels.
+#
+#   make            build the userspace and the module (for KVER, default:
+#                   the running kernel, else every supported kernel installed)
+#   make test       install what is missing, build, run every test
+#   make demo       install what is missing, build, show vpin in a test guest
+#   make install    install pinctl, pind, pintop and the uapi header
+#
+# The module itself is installed with DKMS: see README.md.
+
+SHELL := /bin/bash
+BUILD := $(CURDIR)/build
+PREFIX ?= /usr/local
+CMAKE_BUILD_TYPE ?= RelWithDebInfo
+
+supported := $(shell . tests/vm/kernels.sh; vpin_supported_releases)
+running := $(shell uname -r)
+ifneq ($(wildcard /lib/modules/$(running)/build/Makefile),)
+KVER ?= $(running)
+else
+KVER ?= $(supported)
+endif
+
+all: user modules
+
+setup:
+	@scripts/setup
+
+$(BUILD)/user/CMakeCache.txt:
+	cmake -S . -B $(BUILD)/user -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+user: $(BUILD)/user/CMakeCache.txt
+	cmake --build $(BUILD)/user -j$$(nproc)
+
+modules:
+	@test -n "$(KVER)" || { echo "no kernel headers installed: run scripts/setup"; exit 1; }
+	@for k in $(KVER); do \
+		echo "  MODULE  vpin.ko for $$k"; \
+		scripts/build-module kmod $(BUILD)/kmod/$$k $$k || exit 1; \
+	done
+
+warn-module:
+	@for k in $(KVER); do \
+		scripts/build-module tests/kmod-warn $(BUILD)/kmod-warn/$$k $$k || exit 1; \
+	done
+
+# checkpatch.pl comes from the 6.12 kernel source package.
+CHECKPATCH := $(BUILD)/checkpatch/scripts/checkpatch.pl
+$(CHECKPATCH):
+	@test -r /usr/src/linux-source-6.12.tar.xz || { echo "linux-source-6.12 is missing: run scripts/setup"; exit 1; }
+	mkdir -p $(BUILD)/checkpatch
+	tar -xJf /usr/src/linux-source-6.12.tar.xz -C $(BUILD)/checkpatch --strip-components=1 \
+		--wildcards 'linux-source-6.12/scripts/checkpatch.pl' \
+		'linux-source-6.12/scripts/spelling.txt' 'linux-source-6.12/scripts/const_structs.checkpatch'
+
+checkpatch: $(CHECKPATCH)
+	$(CHECKPATCH) --no-tree --quiet --show-types --strict --ignore FILE_PATH_CHANGES \
+		-f $$(git ls-files 'kmod/*.c' 'kmod/*.h' 'tests/kmod-warn/*.c')
+
+test: setup
+	@$(MAKE) -s all
+	@tests/run-all
+
+demo: setup
+	@$(MAKE) -s all
+	@tests/demo
+
+dkms-check: setup modules
+	tests/dkms-check
+
+install: user
+	cmake --install $(BUILD)/user
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@sed -n '3,11s/^# \{0,1\}//p' Makefile
+
+.PHONY: all setup user modules warn-module checkpatch test demo dkms-check install clean help

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+// The test guest gives every test what it relies on: DAX file systems on
+// pmem, with DAX really in effect for files.
+#include "tap.hpp"
+#include "util.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#ifndef STATX_ATTR_DAX
+#define STATX_ATTR_DAX 0x00200000
+#endif
+
+static void check_dax_file(const std::string &fs, int index)
+{
+	vt::DaxFs dax(fs, index);
+	std::string path = dax.path("f");
+	vt::Fd fd(CHECK_OK(open(path.c_str(), O_CREAT | O_RDWR, 0644)));
+	CHECK_OK(ftruncate(fd.get(), 1 << 20));
+	struct statx stx = {};
+	CHECK_OK(statx(AT_FDCWD, path.c_str(), 0, STATX_BASIC_STATS, &stx));
+	CHECK(stx.stx_attributes_mask & STATX_ATTR_DAX);
+	CHECK(stx.stx_attributes & STATX_ATTR_DAX);
+}
+
+TEST("ext4 -o dax on /dev/pmem0 gives DAX files")
+{
+	check_dax_file("ext4", 0);
+}
+
+TEST("xfs -o dax on /dev/pmem1 gives DAX files")
+{
+	check_dax_file("xfs", 1);
+}

@@ -19,6 +19,7 @@ static const struct file_operations vpin_fops = {
 	.release = vpin_session_release,
 	.unlocked_ioctl = vpin_session_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.show_fdinfo = vpin_session_show_fdinfo,
 #ifdef COMPAT_HAS_NO_LLSEEK
 	.llseek = no_llseek,
 #endif

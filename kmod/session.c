@@ -1,25 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Sessions: one per open of /dev/vpin.
+ * Sessions: one per open of /dev/vpin, and the ioctls on them.
  */
 
+#include <linux/atomic.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "lease.h"
+#include "pin.h"
 #include "session.h"
+#include "util.h"
 
-struct vpin_session {
-	struct mutex lock;	/* protects the session's objects */
-};
+static atomic64_t vpin_session_ids = ATOMIC64_INIT(0);
 
 int vpin_session_open(struct inode *inode, struct file *file)
 {
 	struct vpin_session *s;
 
+	if (!current->mm)
+		return -EINVAL;
 	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
 	mutex_init(&s->lock);
+	xa_init_flags(&s->pins, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	xa_init_flags(&s->leases, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	mmgrab(current->mm);
+	s->mm = current->mm;
+	s->id = atomic64_inc_return(&vpin_session_ids);
+	s->pid = task_tgid_nr(current);
+	s->uid = current_uid();
+	get_task_comm(s->comm, current);
 	file->private_data = s;
 	return nonseekable_open(inode, file);
 }
@@ -27,25 +41,127 @@ int vpin_session_open(struct inode *inode, struct file *file)
 int vpin_session_release(struct inode *inode, struct file *file)
 {
 	struct vpin_session *s = file->private_data;
+	struct vpin_klease *lease;
+	struct vpin_kpin *pin;
+	unsigned long id;
 
+	mutex_lock(&s->lock);
+	xa_for_each(&s->pins, id, pin)
+		vpin_pin_release(s, pin);
+	xa_for_each(&s->leases, id, lease)
+		vpin_lease_release(s, lease);
+	mutex_unlock(&s->lock);
+
+	xa_destroy(&s->pins);
+	xa_destroy(&s->leases);
+	mmdrop(s->mm);
 	mutex_destroy(&s->lock);
 	kfree(s);
 	return 0;
 }
 
-static long vpin_ioc_version(struct vpin_session *s, void __user *uarg)
+void vpin_session_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct vpin_session *s = file->private_data;
+	struct vpin_klease *lease;
+	struct vpin_kpin *pin;
+	unsigned long id;
+
+	mutex_lock(&s->lock);
+	seq_printf(m, "vpin-session:\t%llu\nvpin-owner:\tpid=%d uid=%u comm=%s\n",
+		   s->id, s->pid, from_kuid_munged(seq_user_ns(m), s->uid),
+		   s->comm);
+	seq_printf(m, "vpin-pinned-pages:\t%llu\n", s->pinned_pages);
+	xa_for_each(&s->leases, id, lease)
+		vpin_lease_show(m, lease);
+	xa_for_each(&s->pins, id, pin)
+		vpin_pin_show(m, pin);
+	mutex_unlock(&s->lock);
+}
+
+static long vpin_ioc_version(void __user *uarg)
 {
 	struct vpin_version v;
 
 	if (copy_from_user(&v, uarg, sizeof(v)))
 		return -EFAULT;
-	if (v.reserved0 || v.reserved[0] || v.reserved[1])
+	if (v.reserved0 || !vpin_zero(v.reserved))
 		return -EINVAL;
 	v.abi_version = VPIN_ABI_VERSION;
-	v.features = 0;
+	v.features = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE;
 	if (copy_to_user(uarg, &v, sizeof(v)))
 		return -EFAULT;
 	return 0;
+}
+
+static long vpin_ioc_pin(struct vpin_session *s, void __user *uarg)
+{
+	struct vpin_pin req;
+	u32 id;
+	int ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	mutex_lock(&s->lock);
+	ret = vpin_pin_create(s, &req, &id);
+	if (!ret && put_user((u64)id, &((struct vpin_pin __user *)uarg)->id)) {
+		vpin_pin_destroy(s, id);
+		ret = -EFAULT;
+	}
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static long vpin_ioc_unpin(struct vpin_session *s, void __user *uarg)
+{
+	struct vpin_unpin req;
+	int ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.reserved0 || !vpin_zero(req.reserved))
+		return -EINVAL;
+	if (!req.id || req.id > U32_MAX)
+		return -ENOENT;
+	mutex_lock(&s->lock);
+	ret = vpin_pin_destroy(s, req.id);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static long vpin_ioc_lease(struct vpin_session *s, void __user *uarg)
+{
+	struct vpin_lease req;
+	u32 id;
+	int ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	mutex_lock(&s->lock);
+	ret = vpin_lease_create(s, &req, &id);
+	if (!ret && put_user((u64)id, &((struct vpin_lease __user *)uarg)->id)) {
+		vpin_lease_destroy(s, id);
+		ret = -EFAULT;
+	}
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static long vpin_ioc_unlease(struct vpin_session *s, void __user *uarg)
+{
+	struct vpin_unlease req;
+	int ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.reserved0 || !vpin_zero(req.reserved))
+		return -EINVAL;
+	if (!req.id || req.id > U32_MAX)
+		return -ENOENT;
+	mutex_lock(&s->lock);
+	ret = vpin_lease_destroy(s, req.id);
+	mutex_unlock(&s->lock);
+	return ret;
 }
 
 long vpin_session_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -56,11 +172,18 @@ long vpin_session_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	if (_IOC_TYPE(cmd) != VPIN_IOC_MAGIC)
 		return -ENOTTY;
 
+	/* A known command number with another size or direction: EINVAL. */
 	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(VPIN_IOC_VERSION):
-		if (cmd != VPIN_IOC_VERSION)
-			return -EINVAL;
-		return vpin_ioc_version(s, uarg);
+		return cmd == VPIN_IOC_VERSION ? vpin_ioc_version(uarg) : -EINVAL;
+	case _IOC_NR(VPIN_IOC_PIN):
+		return cmd == VPIN_IOC_PIN ? vpin_ioc_pin(s, uarg) : -EINVAL;
+	case _IOC_NR(VPIN_IOC_UNPIN):
+		return cmd == VPIN_IOC_UNPIN ? vpin_ioc_unpin(s, uarg) : -EINVAL;
+	case _IOC_NR(VPIN_IOC_LEASE):
+		return cmd == VPIN_IOC_LEASE ? vpin_ioc_lease(s, uarg) : -EINVAL;
+	case _IOC_NR(VPIN_IOC_UNLEASE):
+		return cmd == VPIN_IOC_UNLEASE ? vpin_ioc_unlease(s, uarg) : -EINVAL;
 	}
 	return -ENOTTY;
 }

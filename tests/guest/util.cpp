@@ -68,6 +68,8 @@ int unlease(int session, uint64_t id)
 
 long vmstat(const std::string &name)
 {
+	// The counters are per CPU; a write to stat_refresh folds them in.
+	std::ofstream("/proc/sys/vm/stat_refresh") << "1\n";
 	std::ifstream in("/proc/vmstat");
 	std::string key;
 	long value;

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VPIN_LEASE_H
+#define VPIN_LEASE_H
+
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+#include "uapi/linux/vpin.h"
+
+struct file;
+struct inode;
+struct seq_file;
+struct vpin_file;
+struct vpin_session;
+
+/* A session's lease on a file. */
+struct vpin_klease {
+	u32 id;
+	u32 type;			/* enum vpin_lease_type */
+	struct vpin_session *session;
+	struct file *file;		/* reference taken at grant time */
+	struct vpin_file *vfile;	/* every lease on the same inode */
+	struct list_head vfile_node;
+	unsigned long npins;		/* the session's pins on the file */
+	ktime_t created;
+};
+
+int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
+		      u32 *id);
+int vpin_lease_destroy(struct vpin_session *s, u32 id);
+void vpin_lease_release(struct vpin_session *s, struct vpin_klease *lease);
+struct vpin_klease *vpin_lease_find(struct vpin_session *s,
+				    const struct inode *inode);
+void vpin_lease_show(struct seq_file *m, const struct vpin_klease *lease);
+
+#endif /* VPIN_LEASE_H */

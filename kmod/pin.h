@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VPIN_PIN_H
+#define VPIN_PIN_H
+
+#include <linux/ktime.h>
+#include <linux/types.h>
+
+#include "uapi/linux/vpin.h"
+
+struct file;
+struct page;
+struct seq_file;
+struct vpin_klease;
+struct vpin_session;
+
+/*
+ * A long-term pin of a user address range. A file-backed pin holds a
+ * reference on the file, so neither closing the data descriptor nor
+ * unmapping the range ends it.
+ */
+struct vpin_kpin {
+	u32 id;
+	u32 flags;			/* VPIN_PIN_F_* */
+	bool dax;			/* pinned without FOLL_LONGTERM */
+	unsigned long addr;
+	unsigned long npages;
+	loff_t offset;			/* file offset of @addr */
+	struct file *file;		/* NULL for anonymous memory */
+	struct vpin_klease *lease;	/* the session's lease on @file */
+	struct page **pages;
+	ktime_t created;
+};
+
+int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
+		    u32 *id);
+int vpin_pin_destroy(struct vpin_session *s, u32 id);
+void vpin_pin_release(struct vpin_session *s, struct vpin_kpin *pin);
+void vpin_pin_show(struct seq_file *m, const struct vpin_kpin *pin);
+
+#endif /* VPIN_PIN_H */

@@ -122,6 +122,8 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 		return -EINVAL;
 	if (req->type == VPIN_LEASE_UNSPEC || req->type > VPIN_LEASE_MAX)
 		return -EINVAL;
+	if (req->type != VPIN_LEASE_EXCLUSIVE)
+		return -EOPNOTSUPP;
 
 	file = fget(req->fd);
 	if (!file)

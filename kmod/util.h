@@ -15,6 +15,8 @@ static inline const char *vpin_lease_type_name(u32 type)
 	switch (type) {
 	case VPIN_LEASE_EXCLUSIVE:
 		return "exclusive";
+	case VPIN_LEASE_BREAKABLE:
+		return "breakable";
 	}
 	return "unknown";
 }

@@ -72,6 +72,10 @@
  *   that is not a swap file. One session at a time holds it (EBUSY for any
  *   other session, and for a second request of the same session).
  *
+ *   VPIN_LEASE_BREAKABLE: fd may be read-only. Every other session may hold
+ *   one on the same file too; an exclusive lease conflicts with it. (Not
+ *   granted by this version of the module: EOPNOTSUPP.)
+ *
  *   Errors: EBADF fd is not open; EINVAL not a regular file or bad type;
  *   EBADF fd not open for writing (exclusive); EPERM not the owner and no
  *   CAP_LINUX_IMMUTABLE; ETXTBSY the file is an active swap file; EBUSY
@@ -80,6 +84,40 @@
  * VPIN_IOC_UNLEASE (struct vpin_unlease)
  *   Releases the lease with the given id. ENOENT unknown id; EBUSY the
  *   session still has pins on the file.
+ *
+ * Generic netlink family "vpin" (VPIN_GENL_NAME, version VPIN_GENL_VERSION)
+ * -----------------------------------------------------------------------
+ * Resolving the family loads the module. Requests carry only the attributes
+ * listed for them; unknown attributes, unknown flag bits and wrong types are
+ * rejected (EINVAL with an extack message). Objects are nested attributes
+ * (VPIN_A_SESSION, VPIN_A_PIN, VPIN_A_LEASE, VPIN_A_EVENT) whose members are
+ * only ever appended; readers must skip members they do not know.
+ *
+ * Visibility: a caller without CAP_SYS_ADMIN sees only the sessions (and
+ * their pins and leases) whose owner uid is the uid that opened its netlink
+ * socket; the totals of VPIN_CMD_GET_STATUS are visible to everyone.
+ *
+ * VPIN_CMD_GET_STATUS (do)
+ *   Reply: VPIN_A_VERSION, VPIN_A_ABI_VERSION, VPIN_A_STATS (nested
+ *   VPIN_STATS_A_*: sessions, pins, pinned bytes, leases, protected files).
+ *
+ * VPIN_CMD_GET_SESSIONS (dump)
+ *   One message per session: VPIN_A_SESSION (VPIN_SESSION_A_*).
+ *
+ * VPIN_CMD_GET_PINS (dump), VPIN_CMD_GET_LEASES (dump)
+ *   Request: optional VPIN_A_SESSION_ID to list one session's objects.
+ *   One message per object: VPIN_A_PIN (VPIN_PIN_A_*) or VPIN_A_LEASE
+ *   (VPIN_LEASE_A_*).
+ *
+ * Dumps are resumable across messages; a dump that raced with a change is
+ * flagged NLM_F_DUMP_INTR on the message where that was noticed.
+ *
+ * Multicast group "events" (VPIN_GENL_MCGRP_EVENTS)
+ *   VPIN_CMD_EVENT messages carrying VPIN_A_EVENT (VPIN_EVENT_A_*), one per
+ *   pin, unpin, lease granted/released/break started/revoked, protection
+ *   on/off. Listeners without CAP_SYS_ADMIN receive only events of their own
+ *   uid where the kernel can filter multicast per listener (Linux 6.9+);
+ *   on older kernels joining the group requires CAP_SYS_ADMIN.
  */
 #ifndef _UAPI_LINUX_VPIN_H
 #define _UAPI_LINUX_VPIN_H
@@ -128,6 +166,7 @@ struct vpin_unpin {
 enum vpin_lease_type {
 	VPIN_LEASE_UNSPEC,
 	VPIN_LEASE_EXCLUSIVE,
+	VPIN_LEASE_BREAKABLE,
 	__VPIN_LEASE_LAST,
 };
 
@@ -156,5 +195,148 @@ struct vpin_unlease {
 #define VPIN_IOC_UNPIN		_IOWR(VPIN_IOC_MAGIC, 0x02, struct vpin_unpin)
 #define VPIN_IOC_LEASE		_IOWR(VPIN_IOC_MAGIC, 0x03, struct vpin_lease)
 #define VPIN_IOC_UNLEASE	_IOWR(VPIN_IOC_MAGIC, 0x04, struct vpin_unlease)
+
+#define VPIN_GENL_NAME "vpin"
+#define VPIN_GENL_VERSION 1
+#define VPIN_GENL_MCGRP_EVENTS "events"
+
+enum vpin_cmd {
+	VPIN_CMD_UNSPEC,
+	VPIN_CMD_GET_STATUS,
+	VPIN_CMD_GET_SESSIONS,
+	VPIN_CMD_GET_PINS,
+	VPIN_CMD_GET_LEASES,
+	VPIN_CMD_EVENT,
+	__VPIN_CMD_MAX,
+};
+
+#define VPIN_CMD_MAX (__VPIN_CMD_MAX - 1)
+
+enum vpin_attr {
+	VPIN_A_UNSPEC,
+	VPIN_A_PAD,
+	VPIN_A_VERSION,		/* string: module version */
+	VPIN_A_ABI_VERSION,	/* u32: VPIN_ABI_VERSION */
+	VPIN_A_STATS,		/* nest: VPIN_STATS_A_* */
+	VPIN_A_SESSION_ID,	/* u64: dump filter */
+	VPIN_A_SESSION,		/* nest: VPIN_SESSION_A_* */
+	VPIN_A_PIN,		/* nest: VPIN_PIN_A_* */
+	VPIN_A_LEASE,		/* nest: VPIN_LEASE_A_* */
+	VPIN_A_EVENT,		/* nest: VPIN_EVENT_A_* */
+	__VPIN_A_LAST,
+};
+
+#define VPIN_A_MAX (__VPIN_A_LAST - 1)
+
+enum vpin_stats_attr {
+	VPIN_STATS_A_UNSPEC,
+	VPIN_STATS_A_PAD,
+	VPIN_STATS_A_SESSIONS,		/* u64 */
+	VPIN_STATS_A_PINS,		/* u64 */
+	VPIN_STATS_A_PINNED_BYTES,	/* u64 */
+	VPIN_STATS_A_LEASES,		/* u64 */
+	VPIN_STATS_A_PROTECTED_FILES,	/* u64 */
+	__VPIN_STATS_A_LAST,
+};
+
+#define VPIN_STATS_A_MAX (__VPIN_STATS_A_LAST - 1)
+
+enum vpin_session_attr {
+	VPIN_SESSION_A_UNSPEC,
+	VPIN_SESSION_A_PAD,
+	VPIN_SESSION_A_ID,		/* u64 */
+	VPIN_SESSION_A_PID,		/* u32: thread group of the opener */
+	VPIN_SESSION_A_UID,		/* u32: opener's uid */
+	VPIN_SESSION_A_COMM,		/* string */
+	VPIN_SESSION_A_PINS,		/* u64 */
+	VPIN_SESSION_A_PINNED_BYTES,	/* u64 */
+	VPIN_SESSION_A_LEASES,		/* u64 */
+	__VPIN_SESSION_A_LAST,
+};
+
+#define VPIN_SESSION_A_MAX (__VPIN_SESSION_A_LAST - 1)
+
+/* Where a pin or a lease is: shared by VPIN_PIN_A_FILE and VPIN_LEASE_A_FILE. */
+enum vpin_file_attr {
+	VPIN_FILE_A_UNSPEC,
+	VPIN_FILE_A_PAD,
+	VPIN_FILE_A_DEV,		/* u32: st_dev as major << 20 | minor */
+	VPIN_FILE_A_INO,		/* u64 */
+	VPIN_FILE_A_PATH,		/* string, as seen from the init mount namespace */
+	__VPIN_FILE_A_LAST,
+};
+
+#define VPIN_FILE_A_MAX (__VPIN_FILE_A_LAST - 1)
+
+enum vpin_pin_attr {
+	VPIN_PIN_A_UNSPEC,
+	VPIN_PIN_A_PAD,
+	VPIN_PIN_A_SESSION_ID,		/* u64 */
+	VPIN_PIN_A_ID,			/* u32 */
+	VPIN_PIN_A_FLAGS,		/* u32: VPIN_PIN_F_* */
+	VPIN_PIN_A_ADDR,		/* u64: start in the owner's address space */
+	VPIN_PIN_A_LENGTH,		/* u64: bytes */
+	VPIN_PIN_A_OFFSET,		/* u64: file offset of the start */
+	VPIN_PIN_A_PAGES,		/* u64 */
+	VPIN_PIN_A_AGE_MS,		/* u64: milliseconds since it was taken */
+	VPIN_PIN_A_DAX,			/* flag: FS-DAX memory */
+	VPIN_PIN_A_FILE,		/* nest: VPIN_FILE_A_*, absent for anonymous memory */
+	__VPIN_PIN_A_LAST,
+};
+
+#define VPIN_PIN_A_MAX (__VPIN_PIN_A_LAST - 1)
+
+enum vpin_lease_state {
+	VPIN_LEASE_STATE_UNSPEC,
+	VPIN_LEASE_STATE_GRANTED,	/* held */
+	VPIN_LEASE_STATE_BREAKING,	/* a break is pending */
+	__VPIN_LEASE_STATE_LAST,
+};
+
+enum vpin_lease_attr {
+	VPIN_LEASE_A_UNSPEC,
+	VPIN_LEASE_A_PAD,
+	VPIN_LEASE_A_SESSION_ID,	/* u64 */
+	VPIN_LEASE_A_ID,		/* u32 */
+	VPIN_LEASE_A_TYPE,		/* u32: enum vpin_lease_type */
+	VPIN_LEASE_A_STATE,		/* u32: enum vpin_lease_state */
+	VPIN_LEASE_A_PINS,		/* u64: the session's pins on the file */
+	VPIN_LEASE_A_AGE_MS,		/* u64 */
+	VPIN_LEASE_A_BREAK_DEADLINE_MS,	/* u64: ms left until revocation, while breaking */
+	VPIN_LEASE_A_FILE,		/* nest: VPIN_FILE_A_* */
+	__VPIN_LEASE_A_LAST,
+};
+
+#define VPIN_LEASE_A_MAX (__VPIN_LEASE_A_LAST - 1)
+
+enum vpin_event_type {
+	VPIN_EVENT_UNSPEC,
+	VPIN_EVENT_PIN,
+	VPIN_EVENT_UNPIN,
+	VPIN_EVENT_LEASE_GRANTED,
+	VPIN_EVENT_LEASE_RELEASED,
+	VPIN_EVENT_LEASE_BREAK,		/* a break started */
+	VPIN_EVENT_LEASE_REVOKED,
+	VPIN_EVENT_PROTECT_ON,
+	VPIN_EVENT_PROTECT_OFF,
+	__VPIN_EVENT_LAST,
+};
+
+#define VPIN_EVENT_MAX (__VPIN_EVENT_LAST - 1)
+
+enum vpin_event_attr {
+	VPIN_EVENT_A_UNSPEC,
+	VPIN_EVENT_A_PAD,
+	VPIN_EVENT_A_TYPE,		/* u32: enum vpin_event_type */
+	VPIN_EVENT_A_SESSION_ID,	/* u64 */
+	VPIN_EVENT_A_PID,		/* u32: the session owner's pid */
+	VPIN_EVENT_A_UID,		/* u32: the session owner's uid */
+	VPIN_EVENT_A_OBJECT_ID,		/* u32: pin or lease id */
+	VPIN_EVENT_A_PAGES,		/* u64: pin and unpin */
+	VPIN_EVENT_A_FILE,		/* nest: VPIN_FILE_A_* */
+	__VPIN_EVENT_A_LAST,
+};
+
+#define VPIN_EVENT_A_MAX (__VPIN_EVENT_A_LAST - 1)
 
 #endif /* _UAPI_LINUX_VPIN_H */

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "lease.h"
+#include "netlink.h"
 #include "session.h"
 #include "util.h"
 
@@ -149,6 +150,9 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 			      &s->next_lease_id, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto err_detach;
+	s->nleases++;
+	vpin_stats_add(&vpin_stats.leases, 1);
+	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_GRANTED);
 	*id = lease->id;
 	return 0;
 
@@ -165,7 +169,10 @@ void vpin_lease_release(struct vpin_session *s, struct vpin_klease *lease)
 {
 	lockdep_assert_held(&s->lock);
 	WARN_ON_ONCE(lease->npins);
+	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_RELEASED);
 	xa_erase(&s->leases, lease->id);
+	s->nleases--;
+	vpin_stats_add(&vpin_stats.leases, -1);
 	vpin_file_detach(lease);
 	fput(lease->file);
 	kfree(lease);

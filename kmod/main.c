@@ -9,7 +9,9 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <net/genetlink.h>
 
+#include "netlink.h"
 #include "session.h"
 #include "version.h"
 
@@ -36,18 +38,29 @@ static int __init vpin_init(void)
 {
 	int ret;
 
+	ret = vpin_nl_init();
+	if (ret) {
+		pr_err("cannot register the %s netlink family: %d\n",
+		       VPIN_GENL_NAME, ret);
+		return ret;
+	}
 	ret = misc_register(&vpin_misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", VPIN_DEVICE_NAME, ret);
-		return ret;
+		goto err_nl;
 	}
 	pr_info("version %s, ABI %u loaded\n", VPIN_VERSION, VPIN_ABI_VERSION);
 	return 0;
+
+err_nl:
+	vpin_nl_exit();
+	return ret;
 }
 
 static void __exit vpin_exit(void)
 {
 	misc_deregister(&vpin_misc);
+	vpin_nl_exit();
 	pr_info("unloaded\n");
 }
 
@@ -58,3 +71,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Long-term page pins and layout leases for files");
 MODULE_VERSION(VPIN_VERSION);
 MODULE_AUTHOR("vpin developers");
+MODULE_ALIAS_GENL_FAMILY(VPIN_GENL_NAME);

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 
 #include "lease.h"
+#include "netlink.h"
 #include "pin.h"
 #include "session.h"
 #include "util.h"
@@ -259,8 +260,12 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req, u32 *id)
 	pin->lease = lease;
 	if (lease)
 		lease->npins++;
+	s->npins++;
 	s->pinned_pages += pin->npages;
+	vpin_stats_add(&vpin_stats.pins, 1);
+	vpin_stats_add(&vpin_stats.pinned_pages, pin->npages);
 	trace_vpin_pin(s, pin);
+	vpin_nl_pin_event(s, pin, VPIN_EVENT_PIN);
 	*id = pin->id;
 	return 0;
 
@@ -284,9 +289,13 @@ void vpin_pin_release(struct vpin_session *s, struct vpin_kpin *pin)
 {
 	lockdep_assert_held(&s->lock);
 	trace_vpin_unpin(s, pin);
+	vpin_nl_pin_event(s, pin, VPIN_EVENT_UNPIN);
 	xa_erase(&s->pins, pin->id);
+	vpin_stats_add(&vpin_stats.pins, -1);
+	vpin_stats_add(&vpin_stats.pinned_pages, -(s64)pin->npages);
 	vpin_unpin_pages(pin, pin->npages);
 	vpin_uncharge(s->mm, pin->npages);
+	s->npins--;
 	s->pinned_pages -= pin->npages;
 	if (pin->lease)
 		pin->lease->npins--;

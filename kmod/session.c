@@ -14,7 +14,12 @@
 #include "session.h"
 #include "util.h"
 
+#include "netlink.h"
+
 static atomic64_t vpin_session_ids = ATOMIC64_INIT(0);
+LIST_HEAD(vpin_sessions);
+DEFINE_MUTEX(vpin_sessions_lock);	/* protects vpin_sessions */
+struct vpin_stats vpin_stats;
 
 int vpin_session_open(struct inode *inode, struct file *file)
 {
@@ -35,6 +40,11 @@ int vpin_session_open(struct inode *inode, struct file *file)
 	s->uid = current_uid();
 	get_task_comm(s->comm, current);
 	file->private_data = s;
+
+	mutex_lock(&vpin_sessions_lock);
+	list_add_tail(&s->node, &vpin_sessions);
+	vpin_stats_add(&vpin_stats.sessions, 1);
+	mutex_unlock(&vpin_sessions_lock);
 	return nonseekable_open(inode, file);
 }
 
@@ -44,6 +54,11 @@ int vpin_session_release(struct inode *inode, struct file *file)
 	struct vpin_klease *lease;
 	struct vpin_kpin *pin;
 	unsigned long id;
+
+	mutex_lock(&vpin_sessions_lock);
+	list_del(&s->node);
+	vpin_stats_add(&vpin_stats.sessions, -1);
+	mutex_unlock(&vpin_sessions_lock);
 
 	mutex_lock(&s->lock);
 	xa_for_each(&s->pins, id, pin)
@@ -88,7 +103,8 @@ static long vpin_ioc_version(void __user *uarg)
 	if (v.reserved0 || !vpin_zero(v.reserved))
 		return -EINVAL;
 	v.abi_version = VPIN_ABI_VERSION;
-	v.features = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE;
+	v.features = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE |
+		     VPIN_FEATURE_NETLINK;
 	if (copy_to_user(uarg, &v, sizeof(v)))
 		return -EFAULT;
 	return 0;

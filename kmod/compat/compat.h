@@ -24,4 +24,33 @@ static inline long vpin_compat_pin_user_pages(unsigned long start,
 	vpin_compat_pin_user_pages(start, nr, flags, pages)
 #endif
 
+#ifdef COMPAT_CANNOT_USE_GENL_INFO_DUMP
+/* Before 6.6 the parsed dump request sat in struct genl_dumpit_info. */
+#define genl_info_dump(cb) genl_dumpit_info(cb)
+#endif
+
+#ifdef COMPAT_CANNOT_FILTER_MULTICAST
+/*
+ * Before 6.9 a multicast cannot be filtered per listener: the events group
+ * is then restricted to CAP_SYS_ADMIN (see netlink.c), and the filter,
+ * which only ever admits more than administrators, is not needed.
+ */
+#include <net/genetlink.h>
+typedef int (*netlink_filter_fn)(struct sock *dsk, struct sk_buff *skb,
+				 void *data);
+static inline int
+vpin_compat_multicast_filtered(const struct genl_family *family,
+			       struct net *net, struct sk_buff *skb,
+			       u32 portid, unsigned int group, gfp_t flags,
+			       netlink_filter_fn filter, void *filter_data)
+{
+	return genlmsg_multicast_netns(family, net, skb, portid, group, flags);
+}
+
+#define genlmsg_multicast_netns_filtered vpin_compat_multicast_filtered
+#ifndef GENL_MCAST_CAP_SYS_ADMIN
+#error "this kernel can neither filter nor restrict multicast listeners"
+#endif
+#endif
+
 #endif /* VPIN_COMPAT_H */

@@ -132,7 +132,9 @@
 enum vpin_feature {
 	VPIN_FEATURE_PIN = 1U << 0,
 	VPIN_FEATURE_LEASE_EXCLUSIVE = 1U << 1,
-	__VPIN_FEATURE_ALL = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE,
+	VPIN_FEATURE_NETLINK = 1U << 2,
+	__VPIN_FEATURE_ALL = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE |
+			     VPIN_FEATURE_NETLINK,
 };
 
 struct vpin_version {
@@ -262,7 +264,7 @@ enum vpin_file_attr {
 	VPIN_FILE_A_PAD,
 	VPIN_FILE_A_DEV,		/* u32: st_dev as major << 20 | minor */
 	VPIN_FILE_A_INO,		/* u64 */
-	VPIN_FILE_A_PATH,		/* string, as seen from the init mount namespace */
+	VPIN_FILE_A_PATH,		/* string: d_path() as the reader sees it */
 	__VPIN_FILE_A_LAST,
 };
 

@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "vpin" generic netlink family: status, dumps of sessions, pins and
+ * leases, and the events multicast group. The attributes are specified in
+ * uapi/linux/vpin.h.
+ */
+
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "lease.h"
+#include "netlink.h"
+#include "pin.h"
+#include "session.h"
+#include "util.h"
+#include "version.h"
+
+static const struct nla_policy vpin_policy[VPIN_A_MAX + 1] = {
+	[VPIN_A_SESSION_ID] = { .type = NLA_U64 },
+};
+
+static struct genl_family vpin_genl_family;
+
+enum { VPIN_MCGRP_EVENTS };
+
+/* What the reader of a dump may see, decided once when the dump starts. */
+struct vpin_viewer {
+	kuid_t uid;
+	bool admin;
+};
+
+static struct vpin_viewer vpin_viewer_of(struct sk_buff *skb)
+{
+	return (struct vpin_viewer) {
+		.uid = sock_i_uid(NETLINK_CB(skb).sk),
+		.admin = netlink_capable(skb, CAP_SYS_ADMIN),
+	};
+}
+
+static bool vpin_visible(const struct vpin_viewer *v,
+			 const struct vpin_session *s)
+{
+	return v->admin || uid_eq(v->uid, s->uid);
+}
+
+static u64 vpin_age_ms(ktime_t created)
+{
+	return ktime_ms_delta(ktime_get_boottime(), created);
+}
+
+static int vpin_put_file(struct sk_buff *skb, int attr, struct file *file)
+{
+	const struct inode *inode = file_inode(file);
+	struct nlattr *nest;
+	char *buf, *path;
+	int ret = -EMSGSIZE;
+
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	path = d_path(&file->f_path, buf, PATH_MAX);
+	if (IS_ERR(path))
+		path = "";
+
+	nest = nla_nest_start(skb, attr);
+	if (!nest)
+		goto out;
+	if (nla_put_u32(skb, VPIN_FILE_A_DEV, inode->i_sb->s_dev) ||
+	    nla_put_u64_64bit(skb, VPIN_FILE_A_INO, inode->i_ino,
+			      VPIN_FILE_A_PAD) ||
+	    nla_put_string(skb, VPIN_FILE_A_PATH, path)) {
+		nla_nest_cancel(skb, nest);
+		goto out;
+	}
+	nla_nest_end(skb, nest);
+	ret = 0;
+out:
+	kfree(buf);
+	return ret;
+}
+
+static int vpin_put_pin(struct sk_buff *skb, const struct vpin_session *s,
+			const struct vpin_kpin *pin)
+{
+	struct nlattr *nest = nla_nest_start(skb, VPIN_A_PIN);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, VPIN_PIN_A_SESSION_ID, s->id, VPIN_PIN_A_PAD) ||
+	    nla_put_u32(skb, VPIN_PIN_A_ID, pin->id) ||
+	    nla_put_u32(skb, VPIN_PIN_A_FLAGS, pin->flags) ||
+	    nla_put_u64_64bit(skb, VPIN_PIN_A_ADDR, pin->addr, VPIN_PIN_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPIN_PIN_A_LENGTH, pin->npages << PAGE_SHIFT,
+			      VPIN_PIN_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPIN_PIN_A_OFFSET, pin->offset, VPIN_PIN_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPIN_PIN_A_PAGES, pin->npages, VPIN_PIN_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPIN_PIN_A_AGE_MS, vpin_age_ms(pin->created),
+			      VPIN_PIN_A_PAD) ||
+	    (pin->dax && nla_put_flag(skb, VPIN_PIN_A_DAX)) ||
+	    (pin->file && vpin_put_file(skb, VPIN_PIN_A_FILE, pin->file)))
+		goto err;
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int vpin_put_lease(struct sk_buff *skb, const struct vpin_session *s,
+			  const struct vpin_klease *lease)
+{
+	struct nlattr *nest = nla_nest_start(skb, VPIN_A_LEASE);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, VPIN_LEASE_A_SESSION_ID, s->id,
+			      VPIN_LEASE_A_PAD) ||
+	    nla_put_u32(skb, VPIN_LEASE_A_ID, lease->id) ||
+	    nla_put_u32(skb, VPIN_LEASE_A_TYPE, lease->type) ||
+	    nla_put_u32(skb, VPIN_LEASE_A_STATE, VPIN_LEASE_STATE_GRANTED) ||
+	    nla_put_u64_64bit(skb, VPIN_LEASE_A_PINS, lease->npins,
+			      VPIN_LEASE_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPIN_LEASE_A_AGE_MS,
+			      vpin_age_ms(lease->created), VPIN_LEASE_A_PAD) ||
+	    vpin_put_file(skb, VPIN_LEASE_A_FILE, lease->file))
+		goto err;
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int vpin_put_session(struct sk_buff *skb, const struct vpin_session *s)
+{
+	struct nlattr *nest = nla_nest_start(skb, VPIN_A_SESSION);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, VPIN_SESSION_A_ID, s->id, VPIN_SESSION_A_PAD) ||
+	    nla_put_u32(skb, VPIN_SESSION_A_PID, s->pid) ||
+	    nla_put_u32(skb, VPIN_SESSION_A_UID,
+			from_kuid_munged(&init_user_ns, s->uid)) ||
+	    nla_put_string(skb, VPIN_SESSION_A_COMM, s->comm) ||
+	    nla_put_u64_64bit(skb, VPIN_SESSION_A_PINS, s->npins,
+			      VPIN_SESSION_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPIN_SESSION_A_PINNED_BYTES,
+			      s->pinned_pages << PAGE_SHIFT, VPIN_SESSION_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPIN_SESSION_A_LEASES, s->nleases,
+			      VPIN_SESSION_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vpin_nl_get_status(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &vpin_genl_family, 0,
+				VPIN_CMD_GET_STATUS);
+	if (!hdr)
+		goto err;
+	if (nla_put_string(msg, VPIN_A_VERSION, VPIN_VERSION) ||
+	    nla_put_u32(msg, VPIN_A_ABI_VERSION, VPIN_ABI_VERSION))
+		goto err;
+	nest = nla_nest_start(msg, VPIN_A_STATS);
+	if (!nest ||
+	    nla_put_u64_64bit(msg, VPIN_STATS_A_SESSIONS,
+			      atomic64_read(&vpin_stats.sessions), VPIN_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPIN_STATS_A_PINS,
+			      atomic64_read(&vpin_stats.pins), VPIN_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPIN_STATS_A_PINNED_BYTES,
+			      atomic64_read(&vpin_stats.pinned_pages) << PAGE_SHIFT,
+			      VPIN_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPIN_STATS_A_LEASES,
+			      atomic64_read(&vpin_stats.leases), VPIN_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPIN_STATS_A_PROTECTED_FILES,
+			      atomic64_read(&vpin_stats.protected_files),
+			      VPIN_STATS_A_PAD))
+		goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/*
+ * Dump state in cb->args: [0] the session id to resume at, [1] the object
+ * id to resume at within it, [2] the viewer's uid, [3] whether the viewer is
+ * an administrator, [4] the session id filter (0: all).
+ */
+enum { DUMP_SESSION, DUMP_OBJECT, DUMP_UID, DUMP_ADMIN, DUMP_FILTER };
+
+static int vpin_nl_dump_start(struct netlink_callback *cb)
+{
+	struct nlattr *filter = genl_info_dump(cb)->attrs[VPIN_A_SESSION_ID];
+	struct vpin_viewer v = vpin_viewer_of(cb->skb);
+
+	cb->args[DUMP_SESSION] = 0;
+	cb->args[DUMP_OBJECT] = 0;
+	cb->args[DUMP_UID] = from_kuid_munged(&init_user_ns, v.uid);
+	cb->args[DUMP_ADMIN] = v.admin;
+	cb->args[DUMP_FILTER] = filter ? nla_get_u64(filter) : 0;
+	return 0;
+}
+
+static struct vpin_viewer vpin_dump_viewer(struct netlink_callback *cb)
+{
+	return (struct vpin_viewer) {
+		.uid = make_kuid(&init_user_ns, cb->args[DUMP_UID]),
+		.admin = cb->args[DUMP_ADMIN],
+	};
+}
+
+/* Put one object; returns 0, or -EMSGSIZE when the message is full. */
+typedef int (*vpin_dump_obj_fn)(struct sk_buff *skb, struct netlink_callback *cb,
+				struct vpin_session *s, unsigned long *next);
+
+static int vpin_dump_begin(struct sk_buff *skb, struct netlink_callback *cb,
+			   void **hdr)
+{
+	*hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &vpin_genl_family, NLM_F_MULTI,
+			   genl_dumpit_info(cb)->op.cmd);
+	if (!*hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, *hdr);
+	return 0;
+}
+
+/*
+ * Walk the visible sessions from where the last message stopped and let @fn
+ * put objects, one netlink message each.
+ */
+static int vpin_dump_walk(struct sk_buff *skb, struct netlink_callback *cb,
+			  vpin_dump_obj_fn fn)
+{
+	struct vpin_viewer v = vpin_dump_viewer(cb);
+	u64 filter = cb->args[DUMP_FILTER];
+	struct vpin_session *s;
+	int ret = 0;
+
+	mutex_lock(&vpin_sessions_lock);
+	cb->seq = atomic_read(&vpin_stats.generation) | 1;
+	list_for_each_entry(s, &vpin_sessions, node) {
+		unsigned long next;
+
+		if (s->id < cb->args[DUMP_SESSION])
+			continue;
+		if (!vpin_visible(&v, s) || (filter && s->id != filter))
+			continue;
+		if (s->id != cb->args[DUMP_SESSION])
+			cb->args[DUMP_OBJECT] = 0;
+		cb->args[DUMP_SESSION] = s->id;
+
+		next = cb->args[DUMP_OBJECT];
+		mutex_lock(&s->lock);
+		ret = fn(skb, cb, s, &next);
+		mutex_unlock(&s->lock);
+		cb->args[DUMP_OBJECT] = next;
+		if (ret)
+			break;
+		cb->args[DUMP_OBJECT] = 0;
+		cb->args[DUMP_SESSION] = s->id + 1;
+	}
+	mutex_unlock(&vpin_sessions_lock);
+	if (ret == -EMSGSIZE)
+		return skb->len;
+	return ret ? ret : skb->len;
+}
+
+static int vpin_dump_one_session(struct sk_buff *skb, struct netlink_callback *cb,
+				 struct vpin_session *s, unsigned long *next)
+{
+	void *hdr;
+
+	if (*next)
+		return 0;
+	if (vpin_dump_begin(skb, cb, &hdr))
+		return -EMSGSIZE;
+	if (vpin_put_session(skb, s)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	*next = 1;
+	return 0;
+}
+
+static int vpin_dump_session_pins(struct sk_buff *skb, struct netlink_callback *cb,
+				  struct vpin_session *s, unsigned long *next)
+{
+	struct vpin_kpin *pin;
+	unsigned long id;
+	void *hdr;
+
+	xa_for_each_start(&s->pins, id, pin, *next) {
+		if (vpin_dump_begin(skb, cb, &hdr))
+			return -EMSGSIZE;
+		if (vpin_put_pin(skb, s, pin)) {
+			genlmsg_cancel(skb, hdr);
+			return -EMSGSIZE;
+		}
+		genlmsg_end(skb, hdr);
+		*next = id + 1;
+	}
+	return 0;
+}
+
+static int vpin_dump_session_leases(struct sk_buff *skb, struct netlink_callback *cb,
+				    struct vpin_session *s, unsigned long *next)
+{
+	struct vpin_klease *lease;
+	unsigned long id;
+	void *hdr;
+
+	xa_for_each_start(&s->leases, id, lease, *next) {
+		if (vpin_dump_begin(skb, cb, &hdr))
+			return -EMSGSIZE;
+		if (vpin_put_lease(skb, s, lease)) {
+			genlmsg_cancel(skb, hdr);
+			return -EMSGSIZE;
+		}
+		genlmsg_end(skb, hdr);
+		*next = id + 1;
+	}
+	return 0;
+}
+
+static int vpin_nl_dump_sessions(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return vpin_dump_walk(skb, cb, vpin_dump_one_session);
+}
+
+static int vpin_nl_dump_pins(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return vpin_dump_walk(skb, cb, vpin_dump_session_pins);
+}
+
+static int vpin_nl_dump_leases(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return vpin_dump_walk(skb, cb, vpin_dump_session_leases);
+}
+
+static const struct genl_ops vpin_genl_ops[] = {
+	{
+		.cmd = VPIN_CMD_GET_STATUS,
+		.doit = vpin_nl_get_status,
+	},
+	{
+		.cmd = VPIN_CMD_GET_SESSIONS,
+		.start = vpin_nl_dump_start,
+		.dumpit = vpin_nl_dump_sessions,
+	},
+	{
+		.cmd = VPIN_CMD_GET_PINS,
+		.start = vpin_nl_dump_start,
+		.dumpit = vpin_nl_dump_pins,
+	},
+	{
+		.cmd = VPIN_CMD_GET_LEASES,
+		.start = vpin_nl_dump_start,
+		.dumpit = vpin_nl_dump_leases,
+	},
+};
+
+static const struct genl_multicast_group vpin_mcgrps[] = {
+	[VPIN_MCGRP_EVENTS] = {
+		.name = VPIN_GENL_MCGRP_EVENTS,
+#ifdef COMPAT_CANNOT_FILTER_MULTICAST
+		/* Without per-listener filtering, only admins may listen. */
+		.flags = GENL_MCAST_CAP_SYS_ADMIN,
+#endif
+	},
+};
+
+static struct genl_family vpin_genl_family __ro_after_init = {
+	.name = VPIN_GENL_NAME,
+	.version = VPIN_GENL_VERSION,
+	.maxattr = VPIN_A_MAX,
+	.policy = vpin_policy,
+	.module = THIS_MODULE,
+	.ops = vpin_genl_ops,
+	.n_ops = ARRAY_SIZE(vpin_genl_ops),
+	.mcgrps = vpin_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(vpin_mcgrps),
+	.resv_start_op = VPIN_CMD_GET_STATUS,
+};
+
+/* Drop the event for listeners that may not see it: returns true to drop. */
+static int vpin_event_filter(struct sock *dsk, struct sk_buff *skb, void *data)
+{
+	const kuid_t *uid = data;
+	struct socket *sock = dsk->sk_socket;
+
+	if (sock && sock->file &&
+	    file_ns_capable(sock->file, &init_user_ns, CAP_SYS_ADMIN))
+		return false;
+	return !uid_eq(sock_i_uid(dsk), *uid);
+}
+
+static void vpin_nl_event(const struct vpin_session *s,
+			  enum vpin_event_type type, u32 object_id,
+			  unsigned long pages, struct file *file)
+{
+	struct sk_buff *skb;
+	struct nlattr *nest;
+	kuid_t uid = s->uid;
+	void *hdr;
+
+	if (!genl_has_listeners(&vpin_genl_family, &init_net, VPIN_MCGRP_EVENTS))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &vpin_genl_family, 0, VPIN_CMD_EVENT);
+	if (!hdr)
+		goto err;
+	nest = nla_nest_start(skb, VPIN_A_EVENT);
+	if (!nest ||
+	    nla_put_u32(skb, VPIN_EVENT_A_TYPE, type) ||
+	    nla_put_u64_64bit(skb, VPIN_EVENT_A_SESSION_ID, s->id,
+			      VPIN_EVENT_A_PAD) ||
+	    nla_put_u32(skb, VPIN_EVENT_A_PID, s->pid) ||
+	    nla_put_u32(skb, VPIN_EVENT_A_UID,
+			from_kuid_munged(&init_user_ns, s->uid)) ||
+	    nla_put_u32(skb, VPIN_EVENT_A_OBJECT_ID, object_id) ||
+	    (pages && nla_put_u64_64bit(skb, VPIN_EVENT_A_PAGES, pages,
+					VPIN_EVENT_A_PAD)) ||
+	    (file && vpin_put_file(skb, VPIN_EVENT_A_FILE, file)))
+		goto err;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns_filtered(&vpin_genl_family, &init_net, skb, 0,
+					 VPIN_MCGRP_EVENTS, GFP_KERNEL,
+					 vpin_event_filter, &uid);
+	return;
+err:
+	nlmsg_free(skb);
+}
+
+void vpin_nl_pin_event(const struct vpin_session *s,
+		       const struct vpin_kpin *pin, enum vpin_event_type type)
+{
+	vpin_nl_event(s, type, pin->id, pin->npages, pin->file);
+}
+
+void vpin_nl_lease_event(const struct vpin_session *s,
+			 const struct vpin_klease *lease,
+			 enum vpin_event_type type)
+{
+	vpin_nl_event(s, type, lease->id, 0, lease->file);
+}
+
+int __init vpin_nl_init(void)
+{
+	return genl_register_family(&vpin_genl_family);
+}
+
+void vpin_nl_exit(void)
+{
+	genl_unregister_family(&vpin_genl_family);
+}

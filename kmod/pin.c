@@ -42,7 +42,8 @@ static bool vpin_vma_needs_dirty_tracking(struct vm_area_struct *vma)
 {
 	const struct vm_operations_struct *ops = vma->vm_ops;
 
-	if (vma_is_anonymous(vma))
+	/* Private mappings are pinned as their anonymous copies (COW). */
+	if (vma_is_anonymous(vma) || !(vma->vm_flags & VM_SHARED))
 		return false;
 	if (ops && (ops->page_mkwrite || ops->pfn_mkwrite))
 		return true;

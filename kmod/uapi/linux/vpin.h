@@ -42,7 +42,8 @@
  *
  *   mapping                          read-only pin    VPIN_PIN_F_WRITE
  *   anonymous, shmem/memfd, hugetlb  yes              yes
- *   page cache file (ext4, xfs, ..)  yes              EOPNOTSUPP
+ *   page cache file, MAP_SHARED      yes              EOPNOTSUPP
+ *   page cache file, MAP_PRIVATE     yes              yes (the COW copies)
  *   FS-DAX file                      with a lease of this session on the
  *                                    file, else EPERM (both columns)
  *
@@ -57,8 +58,9 @@
  *   completely mapped; EACCES PROT_NONE in the range, or VPIN_PIN_F_WRITE on
  *   a mapping without write permission; EXDEV the range maps more than one
  *   file or mixes file and anonymous memory; ENOMEM the pin would exceed
- *   RLIMIT_MEMLOCK (pinned pages are charged to the address space's pinned_vm
- *   like RDMA memory registrations, unless CAP_IPC_LOCK) or memory is short.
+ *   RLIMIT_MEMLOCK (pinned pages are charged to the address space's pinned_vm,
+ *   VmPin in /proc/PID/status, like RDMA memory registrations; with
+ *   CAP_IPC_LOCK the limit does not apply) or memory is short.
  *   A failed pin leaves nothing pinned or charged.
  *
  * VPIN_IOC_UNPIN (struct vpin_unpin)

@@ -3,12 +3,18 @@
 
 #include "tap.hpp"
 
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -87,6 +93,286 @@ int sh(const std::string &cmd)
 	return WEXITSTATUS(status);
 }
 
+namespace {
+
+int vmstat_helper = -1;
+
+void fold_vmstat()
+{
+	if (vmstat_helper >= 0) {
+		send_u64(vmstat_helper, 0);
+		recv_u64(vmstat_helper);
+		return;
+	}
+	Fd fd(::open("/proc/sys/vm/stat_refresh", O_RDONLY | O_CLOEXEC));
+	char c;
+	if (fd.get() < 0 || ::read(fd.get(), &c, 1) < 0)
+		tap::fail("/proc/sys/vm/stat_refresh: " + tap::errno_name(errno), __FILE__,
+			  __LINE__);
+}
+
+} // namespace
+
+long foll_pinned()
+{
+	fold_vmstat();
+	return vmstat("nr_foll_pin_acquired") - vmstat("nr_foll_pin_released");
+}
+
+void start_vmstat_helper()
+{
+	Channel ch;
+	pid_t pid = fork();
+	if (pid < 0)
+		tap::fail("fork: " + tap::errno_name(errno), __FILE__, __LINE__);
+	if (pid == 0) {
+		const int sock = ch.b.get();
+		if (sock > 3)
+			close_range(3, static_cast<unsigned>(sock) - 1, 0);
+		close_range(static_cast<unsigned>(sock) + 1, ~0u, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		uint64_t v;
+		while (::recv(sock, &v, sizeof(v), MSG_WAITALL) == sizeof(v)) {
+			try {
+				fold_vmstat();
+			} catch (const std::exception &) {
+				_exit(1);
+			}
+			if (::send(sock, &v, sizeof(v), MSG_NOSIGNAL) != sizeof(v))
+				break;
+		}
+		_exit(0);
+	}
+	vmstat_helper = ch.a.release();
+}
+
+long vm_pin_kb()
+{
+	std::ifstream in("/proc/self/status");
+	std::string line;
+	while (std::getline(in, line))
+		if (line.rfind("VmPin:", 0) == 0)
+			return std::stol(line.substr(6));
+	tap::fail("no VmPin in /proc/self/status", __FILE__, __LINE__);
+}
+
+Map::Map(size_t length, int prot, int flags, int fd, off_t offset) : length_(length)
+{
+	void *p = ::mmap(nullptr, length, prot, flags, fd, offset);
+	if (p == MAP_FAILED)
+		tap::fail("mmap: " + tap::errno_name(errno), __FILE__, __LINE__);
+	addr_ = static_cast<char *>(p);
+}
+
+void Map::place(size_t at, size_t length, int prot, int flags, int fd, off_t offset)
+{
+	if (at + length > length_)
+		tap::fail("Map::place beyond the mapping", __FILE__, __LINE__);
+	void *p = ::mmap(addr_ + at, length, prot, flags | MAP_FIXED, fd, offset);
+	if (p == MAP_FAILED)
+		tap::fail("mmap MAP_FIXED: " + tap::errno_name(errno), __FILE__, __LINE__);
+}
+
+void Map::touch()
+{
+	for (size_t off = 0; off < length_; off += static_cast<size_t>(page_size()))
+		*static_cast<volatile char *>(addr_ + off) = 1;
+}
+
+void Map::unmap()
+{
+	if (addr_)
+		::munmap(addr_, length_);
+	addr_ = nullptr;
+}
+
+Child::Child(const std::function<void()> &fn)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		tap::fail("pipe: " + tap::errno_name(errno), __FILE__, __LINE__);
+	std::fflush(nullptr);
+	pid_ = fork();
+	if (pid_ < 0)
+		tap::fail("fork: " + tap::errno_name(errno), __FILE__, __LINE__);
+	if (pid_ == 0) {
+		::close(fds[0]);
+		int rc = 0;
+		try {
+			fn();
+		} catch (const std::exception &e) {
+			dprintf(fds[1], "%s", e.what());
+			rc = 1;
+		}
+		_exit(rc);
+	}
+	::close(fds[1]);
+	report_.reset(fds[0]);
+}
+
+Child::~Child()
+{
+	if (pid_ > 0)
+		kill(SIGKILL);
+}
+
+void Child::wait()
+{
+	std::string reason;
+	char buf[512];
+	ssize_t got;
+	while ((got = ::read(report_.get(), buf, sizeof(buf))) > 0)
+		reason.append(buf, static_cast<size_t>(got));
+	int status = 0;
+	while (waitpid(pid_, &status, 0) < 0 && errno == EINTR)
+		;
+	pid_ = -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	if (reason.empty())
+		reason = "status " + std::to_string(status);
+	tap::fail("child: " + reason, __FILE__, __LINE__);
+}
+
+int Child::kill(int sig)
+{
+	::kill(pid_, sig);
+	int status = 0;
+	while (waitpid(pid_, &status, 0) < 0 && errno == EINTR)
+		;
+	pid_ = -1;
+	return status;
+}
+
+Channel::Channel()
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		tap::fail("socketpair: " + tap::errno_name(errno), __FILE__, __LINE__);
+	a.reset(sv[0]);
+	b.reset(sv[1]);
+}
+
+void send_u64(int sock, uint64_t value)
+{
+	if (::send(sock, &value, sizeof(value), MSG_NOSIGNAL) != sizeof(value))
+		tap::fail("send: " + tap::errno_name(errno), __FILE__, __LINE__);
+}
+
+uint64_t recv_u64(int sock)
+{
+	uint64_t value;
+	ssize_t got = ::recv(sock, &value, sizeof(value), MSG_WAITALL);
+	if (got != sizeof(value))
+		tap::fail(got == 0 ? std::string("recv: the peer went away")
+				   : "recv: " + tap::errno_name(errno),
+			  __FILE__, __LINE__);
+	return value;
+}
+
+void send_fd(int sock, int fd)
+{
+	char byte = 0;
+	struct iovec iov = {&byte, 1};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+	struct msghdr msg = {};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control;
+	msg.msg_controllen = sizeof(control);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (::sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
+		tap::fail("sendmsg: " + tap::errno_name(errno), __FILE__, __LINE__);
+}
+
+Fd recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = {&byte, 1};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+	struct msghdr msg = {};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control;
+	msg.msg_controllen = sizeof(control);
+	if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		tap::fail("recvmsg: " + tap::errno_name(errno), __FILE__, __LINE__);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		tap::fail("recvmsg: no descriptor received", __FILE__, __LINE__);
+	int fd;
+	std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return Fd(fd);
+}
+
+std::vector<Fields> fdinfo(int fd, const std::string &kind)
+{
+	std::ifstream in("/proc/self/fdinfo/" + std::to_string(fd));
+	if (!in)
+		tap::fail("cannot read /proc/self/fdinfo/" + std::to_string(fd), __FILE__, __LINE__);
+	const std::string prefix = kind + ":\t";
+	std::vector<Fields> entries;
+	std::string line;
+	while (std::getline(in, line)) {
+		if (line.rfind(prefix, 0) != 0)
+			continue;
+		Fields f;
+		std::string rest = line.substr(prefix.size());
+		while (!rest.empty()) {
+			size_t eq = rest.find('=');
+			if (eq == std::string::npos)
+				tap::fail("fdinfo: no key=value in '" + line + "'", __FILE__, __LINE__);
+			std::string key = rest.substr(0, eq);
+			size_t end = key == "path" ? std::string::npos : rest.find(' ', eq);
+			f[key] = rest.substr(eq + 1, end == std::string::npos ? end : end - eq - 1);
+			rest = end == std::string::npos ? "" : rest.substr(end + 1);
+		}
+		entries.push_back(std::move(f));
+	}
+	return entries;
+}
+
+const Fields &fdinfo_entry(const std::vector<Fields> &entries, uint64_t id)
+{
+	for (const auto &e : entries)
+		if (e.count("id") && e.at("id") == std::to_string(id))
+			return e;
+	tap::fail("fdinfo has no entry with id=" + std::to_string(id), __FILE__, __LINE__);
+}
+
+void check_field(const Fields &entry, const std::string &key, const std::string &want)
+{
+	auto it = entry.find(key);
+	if (it == entry.end())
+		tap::fail("fdinfo entry has no " + key, __FILE__, __LINE__);
+	if (it->second != want)
+		tap::fail("fdinfo " + key + "=" + it->second + ", expected " + want, __FILE__,
+			  __LINE__);
+}
+
+void fill_pattern(char *buf, size_t length, uint64_t seed)
+{
+	std::mt19937_64 gen(seed);
+	for (size_t i = 0; i < length; i += sizeof(uint64_t)) {
+		uint64_t v = gen();
+		std::memcpy(buf + i, &v, std::min(sizeof(v), length - i));
+	}
+}
+
+uint64_t checksum(const char *buf, size_t length)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < length; i++) {
+		h ^= static_cast<unsigned char>(buf[i]);
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 static std::string repo()
 {
 	const char *r = std::getenv("VPIN_REPO");
@@ -117,6 +403,41 @@ void DaxFs::remount()
 		tap::fail("umount " + mnt_ + ": " + tap::errno_name(errno), __FILE__, __LINE__);
 	if (::mount(dev_.c_str(), mnt_.c_str(), fs_.c_str(), 0, "dax") < 0)
 		tap::fail("mount " + mnt_ + ": " + tap::errno_name(errno), __FILE__, __LINE__);
+}
+
+PageCacheFs::PageCacheFs(const std::string &fs, int pmem_index)
+	: mnt_("/mnt/vpin-" + fs + std::to_string(pmem_index) + "-pagecache")
+{
+	std::string dev = "/dev/pmem" + std::to_string(pmem_index);
+	struct stat st;
+	if (stat(dev.c_str(), &st) < 0)
+		tap::skip(dev + " does not exist");
+	std::string mkfs = fs == "xfs" ? "mkfs.xfs -q -f " : "mkfs." + fs + " -q -F -b 4096 ";
+	if (sh(mkfs + dev + " >/dev/null") != 0)
+		tap::fail("cannot make " + fs + " on " + dev, __FILE__, __LINE__);
+	::mkdir(mnt_.c_str(), 0755);
+	if (::mount(dev.c_str(), mnt_.c_str(), fs.c_str(), 0, "dax=never") < 0)
+		tap::fail("mount " + dev + " on " + mnt_ + ": " + tap::errno_name(errno), __FILE__,
+			  __LINE__);
+}
+
+PageCacheFs::~PageCacheFs()
+{
+	::umount2(mnt_.c_str(), MNT_DETACH);
+}
+
+Fd make_file(const std::string &path, size_t length, uint64_t seed)
+{
+	Fd fd(::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644));
+	if (fd.get() < 0)
+		tap::fail("open " + path + ": " + tap::errno_name(errno), __FILE__, __LINE__);
+	std::string data(length, '\0');
+	fill_pattern(data.data(), length, seed);
+	if (::pwrite(fd.get(), data.data(), length, 0) != static_cast<ssize_t>(length))
+		tap::fail("pwrite " + path + ": " + tap::errno_name(errno), __FILE__, __LINE__);
+	if (::fsync(fd.get()) < 0)
+		tap::fail("fsync " + path + ": " + tap::errno_name(errno), __FILE__, __LINE__);
+	return fd;
 }
 
 } // namespace vt

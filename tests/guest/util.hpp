@@ -6,11 +6,16 @@
 #include <linux/vpin.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <sys/ioctl.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 namespace vt {
 
@@ -59,6 +64,102 @@ long vmstat(const std::string &name);
 // Run a shell command; returns its exit status (or -1).
 int sh(const std::string &cmd);
 
+// Pages pinned with FOLL_PIN system-wide: nr_foll_pin_acquired minus
+// nr_foll_pin_released (the counters count pages). /proc/vmstat leaves up to
+// a threshold of pages per CPU unaccounted; this folds them in first through
+// /proc/sys/vm/stat_refresh, which only root may read.
+long foll_pinned();
+
+// For a test that gives up root: starts a helper process that stays root and
+// does the folding for foll_pinned(). The helper keeps no descriptor of the
+// caller's (no session, no file) besides its socket.
+void start_vmstat_helper();
+
+// VmPin of /proc/self/status in kB (the address space's pinned_vm).
+long vm_pin_kb();
+
+// The pin counters as they were when the object was made; the members return
+// the change since then, in pages.
+class Baseline {
+public:
+	Baseline() : pinned_(foll_pinned()), vm_pin_kb_(vt::vm_pin_kb()) {}
+	long pinned() const { return foll_pinned() - pinned_; }
+	long vm_pin() const { return (vt::vm_pin_kb() - vm_pin_kb_) / (page_size() / 1024); }
+
+private:
+	long pinned_, vm_pin_kb_;
+};
+
+// An mmap()ed range, unmapped when the object goes away.
+class Map {
+public:
+	Map(size_t length, int prot, int flags, int fd = -1, off_t offset = 0);
+	// Takes over a range mapped by the caller.
+	Map(void *addr, size_t length) : addr_(static_cast<char *>(addr)), length_(length) {}
+	Map(const Map &) = delete;
+	Map &operator=(const Map &) = delete;
+	~Map() { unmap(); }
+
+	char *data() const { return addr_; }
+	uint64_t addr() const { return reinterpret_cast<uintptr_t>(addr_); }
+	size_t length() const { return length_; }
+	// Maps over [data() + at, data() + at + length) with MAP_FIXED.
+	void place(size_t at, size_t length, int prot, int flags, int fd = -1, off_t offset = 0);
+	// Writes a byte to every page so that all of them are populated.
+	void touch();
+	void unmap();
+
+private:
+	char *addr_ = nullptr;
+	size_t length_ = 0;
+};
+
+// Runs fn in a child process. A failed CHECK in the child ends the child; the
+// parent sees the failure when it calls wait().
+class Child {
+public:
+	explicit Child(const std::function<void()> &fn);
+	Child(const Child &) = delete;
+	Child &operator=(const Child &) = delete;
+	// Kills and reaps the child if wait() was not called.
+	~Child();
+
+	// Waits for the child and fails the test unless it passed.
+	void wait();
+	// Sends a signal and reaps the child; returns its wait status.
+	int kill(int sig);
+
+private:
+	pid_t pid_ = -1;
+	Fd report_;
+};
+
+// A connected pair of unix stream sockets, one end for each process.
+struct Channel {
+	Channel();
+	Fd a, b;
+};
+
+void send_u64(int sock, uint64_t value);
+uint64_t recv_u64(int sock);
+// SCM_RIGHTS.
+void send_fd(int sock, int fd);
+Fd recv_fd(int sock);
+
+// The "pin:" or "lease:" lines of /proc/self/fdinfo/<fd>, each split into its
+// key=value fields ("path" takes the rest of the line).
+using Fields = std::map<std::string, std::string>;
+std::vector<Fields> fdinfo(int fd, const std::string &kind);
+// The entry with id=<id>; fails the test if there is none.
+const Fields &fdinfo_entry(const std::vector<Fields> &entries, uint64_t id);
+// Fails the test unless the entry has key=want.
+void check_field(const Fields &entry, const std::string &key, const std::string &want);
+
+// Fills buf with bytes from a generator seeded with seed.
+void fill_pattern(char *buf, size_t length, uint64_t seed);
+// FNV-1a of the bytes.
+uint64_t checksum(const char *buf, size_t length);
+
 // A DAX file system on a pmem device, mounted for the lifetime of the object.
 class DaxFs {
 public:
@@ -76,5 +177,25 @@ public:
 private:
 	std::string fs_, dev_, mnt_;
 };
+
+// An ext4 or xfs on a pmem device mounted with dax=never: its files live in
+// the page cache. Skips the test when no pmem device is there.
+class PageCacheFs {
+public:
+	PageCacheFs(const std::string &fs, int pmem_index = 0);
+	~PageCacheFs();
+	PageCacheFs(const PageCacheFs &) = delete;
+	PageCacheFs &operator=(const PageCacheFs &) = delete;
+
+	const std::string &mountpoint() const { return mnt_; }
+	std::string path(const std::string &name) const { return mnt_ + "/" + name; }
+
+private:
+	std::string mnt_;
+};
+
+// Creates (or truncates) path and writes length bytes of pattern seed into it,
+// so that every block is allocated. Returns the descriptor, open O_RDWR.
+Fd make_file(const std::string &path, size_t length, uint64_t seed = 1);
 
 } // namespace vt

@@ -15,6 +15,7 @@
 
 #include "lease.h"
 #include "netlink.h"
+#include "protect.h"
 #include "session.h"
 #include "util.h"
 
@@ -23,6 +24,7 @@ struct vpin_file {
 	const struct inode *inode;
 	struct list_head leases;	/* struct vpin_klease.vfile_node */
 	unsigned int nexclusive;
+	struct vpin_protected *protected;	/* while exclusively leased */
 };
 
 static DEFINE_MUTEX(vpin_files_lock);
@@ -111,6 +113,41 @@ static void vpin_file_detach(struct vpin_klease *lease)
 	lease->vfile = NULL;
 }
 
+/*
+ * Put the file of an exclusive lease into the protected state. Protection
+ * comes first, so that no layout change can start between the allocation
+ * check and the moment it would be refused.
+ */
+static int vpin_lease_protect(struct vpin_klease *lease)
+{
+	struct vpin_file *vf = lease->vfile;
+	struct vpin_protected *p;
+	int ret;
+
+	ret = vpin_protect(lease->file, &p);
+	if (ret)
+		return ret;
+	ret = vpin_check_allocated(lease->file);
+	if (ret) {
+		vpin_unprotect(p);
+		return ret;
+	}
+	vf->protected = p;
+	vpin_stats_add(&vpin_stats.protected_files, 1);
+	return 0;
+}
+
+static void vpin_lease_unprotect(struct vpin_klease *lease)
+{
+	struct vpin_file *vf = lease->vfile;
+
+	if (lease->type != VPIN_LEASE_EXCLUSIVE || !vf->protected)
+		return;
+	vpin_unprotect(vf->protected);
+	vf->protected = NULL;
+	vpin_stats_add(&vpin_stats.protected_files, -1);
+}
+
 int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 		      u32 *id)
 {
@@ -146,6 +183,11 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	ret = vpin_file_attach(lease);
 	if (ret)
 		goto err_free;
+	if (lease->type == VPIN_LEASE_EXCLUSIVE) {
+		ret = vpin_lease_protect(lease);
+		if (ret)
+			goto err_detach;
+	}
 	ret = xa_alloc_cyclic(&s->leases, &lease->id, lease, xa_limit_32b,
 			      &s->next_lease_id, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
@@ -153,10 +195,13 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	s->nleases++;
 	vpin_stats_add(&vpin_stats.leases, 1);
 	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_GRANTED);
+	if (lease->vfile->protected)
+		vpin_nl_lease_event(s, lease, VPIN_EVENT_PROTECT_ON);
 	*id = lease->id;
 	return 0;
 
 err_detach:
+	vpin_lease_unprotect(lease);
 	vpin_file_detach(lease);
 err_free:
 	kfree(lease);
@@ -169,6 +214,10 @@ void vpin_lease_release(struct vpin_session *s, struct vpin_klease *lease)
 {
 	lockdep_assert_held(&s->lock);
 	WARN_ON_ONCE(lease->npins);
+	if (lease->vfile->protected) {
+		vpin_lease_unprotect(lease);
+		vpin_nl_lease_event(s, lease, VPIN_EVENT_PROTECT_OFF);
+	}
 	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_RELEASED);
 	xa_erase(&s->leases, lease->id);
 	s->nleases--;

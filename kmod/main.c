@@ -12,6 +12,7 @@
 #include <net/genetlink.h>
 
 #include "netlink.h"
+#include "protect.h"
 #include "session.h"
 #include "version.h"
 
@@ -38,11 +39,14 @@ static int __init vpin_init(void)
 {
 	int ret;
 
+	ret = vpin_protect_init();
+	if (ret)
+		return ret;
 	ret = vpin_nl_init();
 	if (ret) {
 		pr_err("cannot register the %s netlink family: %d\n",
 		       VPIN_GENL_NAME, ret);
-		return ret;
+		goto err_protect;
 	}
 	ret = misc_register(&vpin_misc);
 	if (ret) {
@@ -54,6 +58,8 @@ static int __init vpin_init(void)
 
 err_nl:
 	vpin_nl_exit();
+err_protect:
+	vpin_protect_exit();
 	return ret;
 }
 
@@ -61,6 +67,7 @@ static void __exit vpin_exit(void)
 {
 	misc_deregister(&vpin_misc);
 	vpin_nl_exit();
+	vpin_protect_exit();
 	pr_info("unloaded\n");
 }
 

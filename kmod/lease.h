@@ -12,6 +12,7 @@ struct file;
 struct inode;
 struct seq_file;
 struct vpin_file;
+struct vpin_protected;
 struct vpin_session;
 
 /* A session's lease on a file. */
@@ -22,16 +23,25 @@ struct vpin_klease {
 	struct file *file;		/* reference taken at grant time */
 	struct vpin_file *vfile;	/* every lease on the same inode */
 	struct list_head vfile_node;
+	struct list_head session_node;	/* teardown list */
 	unsigned long npins;		/* the session's pins on the file */
+	struct vpin_protected *protected;	/* exclusive leases */
 	ktime_t created;
+	/* Breakable leases, under vpin_files_lock. */
+	bool breaking;
+	u32 break_seq;			/* which break, for revocation */
+	u32 break_reason;		/* enum vpin_break_reason */
+	ktime_t deadline;		/* CLOCK_MONOTONIC */
 };
 
 int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 		      u32 *id);
 int vpin_lease_destroy(struct vpin_session *s, u32 id);
-void vpin_lease_release(struct vpin_session *s, struct vpin_klease *lease);
+void vpin_lease_release_all(struct vpin_session *s);
 struct vpin_klease *vpin_lease_find(struct vpin_session *s,
 				    const struct inode *inode);
 void vpin_lease_show(struct seq_file *m, const struct vpin_klease *lease);
+int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock);
+bool vpin_breakable_leases(void);
 
 #endif /* VPIN_LEASE_H */

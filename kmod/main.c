@@ -23,6 +23,9 @@ static const struct file_operations vpin_fops = {
 	.unlocked_ioctl = vpin_session_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.show_fdinfo = vpin_session_show_fdinfo,
+	.read = vpin_session_read,
+	.poll = vpin_session_poll,
+	.fasync = vpin_session_fasync,
 #ifdef COMPAT_HAS_NO_LLSEEK
 	.llseek = no_llseek,
 #endif

@@ -18,6 +18,10 @@
  *   xfs_file_fallocate(),    callers that bypass vfs_fallocate() (the loop
  *   ext4_fallocate()         driver, for one)
  *
+ * The same hooks start the break of breakable leases (lease.c) on
+ * notify_change(), vfs_fallocate(), vfs_clone_file_range() and
+ * vfs_dedupe_file_range_one(), before the file system takes any lock.
+ *
  * A hook answers by setting the saved instruction pointer to
  * vpin_refuse_etxtbsy(): ftrace returns into it in place of the hooked
  * function, which never runs. ftrace leaves its trampoline with RET, so the
@@ -25,8 +29,9 @@
  * function is never called through a pointer.
  */
 
-#include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/fiemap.h>
 #include <linux/ftrace.h>
 #include <linux/hashtable.h>
 #include <linux/mman.h>
@@ -35,6 +40,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "lease.h"
 #include "protect.h"
 
 struct vpin_protected {
@@ -82,6 +88,86 @@ static void notrace vpin_refuse(struct pt_regs *regs)
 	instruction_pointer_set(regs, (unsigned long)vpin_refuse_etxtbsy);
 }
 
+/*
+ * Breakable leases: a layout change of a file that has them first waits for
+ * the break (lease.c). The hook sends the change through a wrapper that
+ * waits and then calls the real function directly; the hook lets calls from
+ * this module through. The wrapper is reached by ftrace's RET like the
+ * stub, and it calls the exported function directly: no indirect branch.
+ */
+static bool notrace vpin_from_here(unsigned long parent_ip)
+{
+	return within_module(parent_ip, THIS_MODULE);
+}
+
+static bool vpin_nonblock(const struct file *file)
+{
+	return file && (file->f_flags & O_NONBLOCK);
+}
+
+static int vpin_notify_change_break(struct mnt_idmap *idmap,
+				    struct dentry *dentry, struct iattr *attr,
+				    struct inode **delegated_inode)
+{
+	struct file *file = attr->ia_valid & ATTR_FILE ? attr->ia_file : NULL;
+	int ret;
+
+	ret = vpin_lease_break(d_inode(dentry), VPIN_BREAK_TRUNCATE,
+			       vpin_nonblock(file));
+	if (ret)
+		return ret;
+	return notify_change(idmap, dentry, attr, delegated_inode);
+}
+
+static long vpin_fallocate_break(struct file *file, int mode, loff_t offset,
+				 loff_t len)
+{
+	const int layout = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE |
+			   FALLOC_FL_INSERT_RANGE | FALLOC_FL_ZERO_RANGE;
+	int ret;
+
+	if (mode & layout) {
+		ret = vpin_lease_break(file_inode(file), VPIN_BREAK_FALLOCATE,
+				       vpin_nonblock(file));
+		if (ret)
+			return ret;
+	}
+	return vfs_fallocate(file, mode, offset, len);
+}
+
+static loff_t vpin_clone_break(struct file *file_in, loff_t pos_in,
+			       struct file *file_out, loff_t pos_out,
+			       loff_t len, unsigned int remap_flags)
+{
+	int ret;
+
+	ret = vpin_lease_break(file_inode(file_out), VPIN_BREAK_REMAP,
+			       vpin_nonblock(file_out));
+	if (ret)
+		return ret;
+	return vfs_clone_file_range(file_in, pos_in, file_out, pos_out, len,
+				    remap_flags);
+}
+
+static loff_t vpin_dedupe_break(struct file *src_file, loff_t src_pos,
+				struct file *dst_file, loff_t dst_pos,
+				loff_t len, unsigned int remap_flags)
+{
+	int ret;
+
+	ret = vpin_lease_break(file_inode(dst_file), VPIN_BREAK_REMAP,
+			       vpin_nonblock(dst_file));
+	if (ret)
+		return ret;
+	return vfs_dedupe_file_range_one(src_file, src_pos, dst_file, dst_pos,
+					 len, remap_flags);
+}
+
+static void notrace vpin_divert(struct pt_regs *regs, void *wrapper)
+{
+	instruction_pointer_set(regs, (unsigned long)wrapper);
+}
+
 /* notify_change(idmap, struct dentry *, struct iattr *, struct inode **) */
 static void notrace vpin_hook_notify_change(unsigned long ip, unsigned long parent_ip,
 					    struct ftrace_ops *ops,
@@ -91,12 +177,48 @@ static void notrace vpin_hook_notify_change(unsigned long ip, unsigned long pare
 	struct dentry *dentry;
 	struct iattr *attr;
 
-	if (!regs)
+	if (!regs || vpin_from_here(parent_ip))
 		return;
 	dentry = (struct dentry *)regs_get_kernel_argument(regs, 1);
 	attr = (struct iattr *)regs_get_kernel_argument(regs, 2);
-	if ((attr->ia_valid & ATTR_SIZE) && vpin_inode_protected(d_inode(dentry)))
+	if (!(attr->ia_valid & ATTR_SIZE))
+		return;
+	if (vpin_inode_protected(d_inode(dentry)))
 		vpin_refuse(regs);
+	else if (vpin_breakable_leases())
+		vpin_divert(regs, vpin_notify_change_break);
+}
+
+/* vfs_fallocate(struct file *, int mode, loff_t, loff_t) */
+static void notrace vpin_hook_vfs_fallocate(unsigned long ip, unsigned long parent_ip,
+					    struct ftrace_ops *ops,
+					    struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && !vpin_from_here(parent_ip) && vpin_breakable_leases())
+		vpin_divert(regs, vpin_fallocate_break);
+}
+
+/* vfs_clone_file_range(), vfs_dedupe_file_range_one(): the destination */
+static void notrace vpin_hook_vfs_clone(unsigned long ip, unsigned long parent_ip,
+					struct ftrace_ops *ops,
+					struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && !vpin_from_here(parent_ip) && vpin_breakable_leases())
+		vpin_divert(regs, vpin_clone_break);
+}
+
+static void notrace vpin_hook_vfs_dedupe(unsigned long ip, unsigned long parent_ip,
+					 struct ftrace_ops *ops,
+					 struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && !vpin_from_here(parent_ip) && vpin_breakable_leases())
+		vpin_divert(regs, vpin_dedupe_break);
 }
 
 /* xfs_file_remap_range(struct file *in, loff_t, struct file *out, ...) */
@@ -151,6 +273,9 @@ struct vpin_hook {
 
 static struct vpin_hook vpin_hooks[] = {
 	{ NULL, "notify_change", vpin_hook_notify_change },
+	{ NULL, "vfs_fallocate", vpin_hook_vfs_fallocate },
+	{ NULL, "vfs_clone_file_range", vpin_hook_vfs_clone },
+	{ NULL, "vfs_dedupe_file_range_one", vpin_hook_vfs_dedupe },
 	{ "xfs", "xfs_file_remap_range", vpin_hook_remap },
 	{ "xfs", "xfs_exchange_range", vpin_hook_exchange, true },
 	{ "xfs", "xfs_file_fallocate", vpin_hook_fallocate },

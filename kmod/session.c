@@ -4,7 +4,9 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/poll.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -21,6 +23,101 @@ LIST_HEAD(vpin_sessions);
 DEFINE_MUTEX(vpin_sessions_lock);	/* protects vpin_sessions */
 struct vpin_stats vpin_stats;
 
+void vpin_session_get(struct vpin_session *s)
+{
+	kref_get(&s->ref);
+}
+
+static void vpin_session_free(struct kref *ref)
+{
+	struct vpin_session *s = container_of(ref, struct vpin_session, ref);
+
+	xa_destroy(&s->pins);
+	xa_destroy(&s->leases);
+	put_pid(s->owner);
+	mmdrop(s->mm);
+	mutex_destroy(&s->lock);
+	kfree(s);
+}
+
+void vpin_session_put(struct vpin_session *s)
+{
+	kref_put(&s->ref, vpin_session_free);
+}
+
+/*
+ * Queue an event for whoever reads the session, and signal the O_ASYNC
+ * owner. When the ring is full the oldest event is dropped and counted.
+ */
+void vpin_session_queue_event(struct vpin_session *s,
+			      const struct vpin_event *ev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->events_lock, flags);
+	if (s->events_count == VPIN_SESSION_EVENTS) {
+		s->events_head = (s->events_head + 1) % VPIN_SESSION_EVENTS;
+		s->events_count--;
+		s->events_dropped++;
+	}
+	s->events[(s->events_head + s->events_count) % VPIN_SESSION_EVENTS] = *ev;
+	s->events_count++;
+	spin_unlock_irqrestore(&s->events_lock, flags);
+	wake_up_interruptible_poll(&s->events_wait, EPOLLIN | EPOLLRDNORM | EPOLLPRI);
+	kill_fasync(&s->fasync, SIGIO, POLL_PRI);
+}
+
+ssize_t vpin_session_read(struct file *file, char __user *buf, size_t len,
+			  loff_t *ppos)
+{
+	struct vpin_session *s = file->private_data;
+	size_t max = len / sizeof(struct vpin_event), n = 0;
+	struct vpin_event ev;
+	int ret;
+
+	if (!max)
+		return -EINVAL;
+	while (n < max) {
+		spin_lock_irq(&s->events_lock);
+		if (!s->events_count) {
+			spin_unlock_irq(&s->events_lock);
+			if (n)
+				break;
+			if (file->f_flags & O_NONBLOCK)
+				return -EAGAIN;
+			ret = wait_event_interruptible(s->events_wait,
+						       READ_ONCE(s->events_count));
+			if (ret)
+				return ret;
+			continue;
+		}
+		ev = s->events[s->events_head];
+		s->events_head = (s->events_head + 1) % VPIN_SESSION_EVENTS;
+		s->events_count--;
+		spin_unlock_irq(&s->events_lock);
+		/* An event that cannot be copied out is lost, as with signals. */
+		if (copy_to_user(buf + n * sizeof(ev), &ev, sizeof(ev)))
+			return n ? n * sizeof(ev) : -EFAULT;
+		n++;
+	}
+	return n * sizeof(ev);
+}
+
+__poll_t vpin_session_poll(struct file *file, struct poll_table_struct *wait)
+{
+	struct vpin_session *s = file->private_data;
+
+	poll_wait(file, &s->events_wait, wait);
+	return READ_ONCE(s->events_count) ? EPOLLIN | EPOLLRDNORM | EPOLLPRI : 0;
+}
+
+int vpin_session_fasync(int fd, struct file *file, int on)
+{
+	struct vpin_session *s = file->private_data;
+
+	return fasync_helper(fd, file, on, &s->fasync);
+}
+
 int vpin_session_open(struct inode *inode, struct file *file)
 {
 	struct vpin_session *s;
@@ -30,12 +127,16 @@ int vpin_session_open(struct inode *inode, struct file *file)
 	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
+	kref_init(&s->ref);
+	spin_lock_init(&s->events_lock);
+	init_waitqueue_head(&s->events_wait);
 	mutex_init(&s->lock);
 	xa_init_flags(&s->pins, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	xa_init_flags(&s->leases, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	mmgrab(current->mm);
 	s->mm = current->mm;
 	s->id = atomic64_inc_return(&vpin_session_ids);
+	s->owner = get_pid(task_tgid(current));
 	s->pid = task_tgid_nr(current);
 	s->uid = current_uid();
 	get_task_comm(s->comm, current);
@@ -51,7 +152,6 @@ int vpin_session_open(struct inode *inode, struct file *file)
 int vpin_session_release(struct inode *inode, struct file *file)
 {
 	struct vpin_session *s = file->private_data;
-	struct vpin_klease *lease;
 	struct vpin_kpin *pin;
 	unsigned long id;
 
@@ -63,15 +163,9 @@ int vpin_session_release(struct inode *inode, struct file *file)
 	mutex_lock(&s->lock);
 	xa_for_each(&s->pins, id, pin)
 		vpin_pin_release(s, pin);
-	xa_for_each(&s->leases, id, lease)
-		vpin_lease_release(s, lease);
 	mutex_unlock(&s->lock);
-
-	xa_destroy(&s->pins);
-	xa_destroy(&s->leases);
-	mmdrop(s->mm);
-	mutex_destroy(&s->lock);
-	kfree(s);
+	vpin_lease_release_all(s);
+	vpin_session_put(s);
 	return 0;
 }
 
@@ -87,6 +181,8 @@ void vpin_session_show_fdinfo(struct seq_file *m, struct file *file)
 		   s->id, s->pid, from_kuid_munged(seq_user_ns(m), s->uid),
 		   s->comm);
 	seq_printf(m, "vpin-pinned-pages:\t%llu\n", s->pinned_pages);
+	seq_printf(m, "vpin-events:\tqueued=%u dropped=%lu\n",
+		   READ_ONCE(s->events_count), READ_ONCE(s->events_dropped));
 	xa_for_each(&s->leases, id, lease)
 		vpin_lease_show(m, lease);
 	xa_for_each(&s->pins, id, pin)
@@ -104,7 +200,7 @@ static long vpin_ioc_version(void __user *uarg)
 		return -EINVAL;
 	v.abi_version = VPIN_ABI_VERSION;
 	v.features = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE |
-		     VPIN_FEATURE_NETLINK;
+		     VPIN_FEATURE_NETLINK | VPIN_FEATURE_LEASE_BREAKABLE;
 	if (copy_to_user(uarg, &v, sizeof(v)))
 		return -EFAULT;
 	return 0;
@@ -145,6 +241,7 @@ static long vpin_ioc_unpin(struct vpin_session *s, void __user *uarg)
 	return ret;
 }
 
+/* Leases take the session lock themselves: protection takes i_rwsem first. */
 static long vpin_ioc_lease(struct vpin_session *s, void __user *uarg)
 {
 	struct vpin_lease req;
@@ -153,20 +250,17 @@ static long vpin_ioc_lease(struct vpin_session *s, void __user *uarg)
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	mutex_lock(&s->lock);
 	ret = vpin_lease_create(s, &req, &id);
 	if (!ret && put_user((u64)id, &((struct vpin_lease __user *)uarg)->id)) {
 		vpin_lease_destroy(s, id);
 		ret = -EFAULT;
 	}
-	mutex_unlock(&s->lock);
 	return ret;
 }
 
 static long vpin_ioc_unlease(struct vpin_session *s, void __user *uarg)
 {
 	struct vpin_unlease req;
-	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
@@ -174,10 +268,7 @@ static long vpin_ioc_unlease(struct vpin_session *s, void __user *uarg)
 		return -EINVAL;
 	if (!req.id || req.id > U32_MAX)
 		return -ENOENT;
-	mutex_lock(&s->lock);
-	ret = vpin_lease_destroy(s, req.id);
-	mutex_unlock(&s->lock);
-	return ret;
+	return vpin_lease_destroy(s, req.id);
 }
 
 long vpin_session_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

@@ -5,8 +5,12 @@
 #include <linux/atomic.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "uapi/linux/vpin.h"
@@ -18,8 +22,22 @@
  * (not pinned) for the session's lifetime so that the pinned_vm charge can
  * be refunded even after the owner has exited.
  */
+#define VPIN_SESSION_EVENTS 64	/* queued struct vpin_event records */
+
 struct vpin_session {
 	struct list_head node;		/* in vpin_sessions */
+	struct kref ref;		/* the open file, and revoking breakers */
+	struct pid *owner;		/* thread group that opened it */
+
+	/* Events for read(2), poll(2) and O_ASYNC. */
+	spinlock_t events_lock;		/* protects the ring */
+	unsigned int events_head;
+	unsigned int events_count;
+	unsigned long events_dropped;
+	struct vpin_event events[VPIN_SESSION_EVENTS];
+	wait_queue_head_t events_wait;
+	struct fasync_struct *fasync;
+
 	struct mutex lock;		/* protects everything below */
 	struct mm_struct *mm;
 	struct xarray pins;		/* struct vpin_kpin by id */
@@ -60,9 +78,18 @@ static inline void vpin_stats_add(atomic64_t *counter, s64 n)
 	atomic_inc(&vpin_stats.generation);
 }
 
+void vpin_session_get(struct vpin_session *s);
+void vpin_session_put(struct vpin_session *s);
+void vpin_session_queue_event(struct vpin_session *s,
+			      const struct vpin_event *ev);
+
 int vpin_session_open(struct inode *inode, struct file *file);
 int vpin_session_release(struct inode *inode, struct file *file);
 long vpin_session_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 void vpin_session_show_fdinfo(struct seq_file *m, struct file *file);
+ssize_t vpin_session_read(struct file *file, char __user *buf, size_t len,
+			  loff_t *ppos);
+__poll_t vpin_session_poll(struct file *file, struct poll_table_struct *wait);
+int vpin_session_fasync(int fd, struct file *file, int on);
 
 #endif /* VPIN_SESSION_H */

@@ -29,6 +29,11 @@ static inline long vpin_compat_pin_user_pages(unsigned long start,
 #define genl_info_dump(cb) genl_dumpit_info(cb)
 #endif
 
+#ifdef COMPAT_CANNOT_USE_MNT_IDMAP
+/* The first argument of notify_change() and friends before 6.3. */
+#define mnt_idmap user_namespace
+#endif
+
 #ifdef COMPAT_CANNOT_FILTER_MULTICAST
 /*
  * Before 6.9 a multicast cannot be filtered per listener: the events group

@@ -74,9 +74,32 @@
  *   that is not a swap file. One session at a time holds it (EBUSY for any
  *   other session, and for a second request of the same session).
  *
- *   VPIN_LEASE_BREAKABLE: fd may be read-only. Every other session may hold
- *   one on the same file too; an exclusive lease conflicts with it. (Not
- *   granted by this version of the module: EOPNOTSUPP.)
+ *   VPIN_LEASE_BREAKABLE: any regular file; fd may be read-only. Any number
+ *   of sessions may hold one on the same file; exclusive and breakable
+ *   leases conflict (EBUSY). The session may pin the file's ranges, FS-DAX
+ *   included, as under an exclusive lease. The file is not protected:
+ *   instead, a layout change by anyone else (a size change by truncate,
+ *   ftruncate or O_TRUNC; fallocate PUNCH_HOLE, COLLAPSE_RANGE,
+ *   INSERT_RANGE or ZERO_RANGE; reflink or dedupe into the file) BREAKS the
+ *   lease: the changer waits, interruptibly (EINTR), until every breakable
+ *   lease on the file is gone, and each holding session is told at once:
+ *     - a struct vpin_event (VPIN_EVENT_LEASE_BREAK) becomes readable on the
+ *       session descriptor (read(2), poll(2) POLLIN|POLLPRI);
+ *     - the fcntl(F_SETOWN) owner of the session descriptor gets SIGIO, or
+ *       the signal set with F_SETSIG, if O_ASYNC is set on it;
+ *     - a VPIN_EVENT_LEASE_BREAK netlink event goes out.
+ *   The event is queued on the session, so it reaches whoever holds the
+ *   descriptor, after fork or SCM_RIGHTS passing too. The holder answers by
+ *   releasing the lease (VPIN_IOC_UNLEASE: its pins on the file go with it),
+ *   and the changer proceeds at once. If the lease is still held when the
+ *   break time has passed (module parameter break_time_ms; 0, the default,
+ *   means /proc/sys/fs/lease-break-time), the waiting changer revokes it:
+ *   the session's pins on the file are unpinned, the lease is dropped, the
+ *   process that opened the session gets SIGBUS, and VPIN_EVENT_LEASE_REVOKED
+ *   is queued; then the change proceeds. A changer whose descriptor is
+ *   O_NONBLOCK starts the break and fails with EWOULDBLOCK instead of
+ *   waiting. A change started by the process that holds the breakable lease
+ *   (the session's opener) fails with EDEADLK instead of waiting for itself.
  *
  *   Errors: EBADF fd is not open; EINVAL not a regular file or bad type;
  *   EBADF fd not open for writing (exclusive); EPERM not the owner and no
@@ -85,7 +108,14 @@
  *
  * VPIN_IOC_UNLEASE (struct vpin_unlease)
  *   Releases the lease with the given id. ENOENT unknown id; EBUSY the
- *   session still has pins on the file.
+ *   session still has pins on the file under an exclusive lease (the pins on
+ *   a file under a breakable lease are released with it).
+ *
+ * Reading a session
+ *   read(2) returns whole struct vpin_event records, as many as fit (EINVAL
+ *   if the buffer cannot hold one); it blocks while there is none, unless
+ *   O_NONBLOCK (EAGAIN). poll(2) reports POLLIN | POLLRDNORM | POLLPRI while
+ *   one is queued.
  *
  * Generic netlink family "vpin" (VPIN_GENL_NAME, version VPIN_GENL_VERSION)
  * -----------------------------------------------------------------------
@@ -135,8 +165,9 @@ enum vpin_feature {
 	VPIN_FEATURE_PIN = 1U << 0,
 	VPIN_FEATURE_LEASE_EXCLUSIVE = 1U << 1,
 	VPIN_FEATURE_NETLINK = 1U << 2,
+	VPIN_FEATURE_LEASE_BREAKABLE = 1U << 3,
 	__VPIN_FEATURE_ALL = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE |
-			     VPIN_FEATURE_NETLINK,
+			     VPIN_FEATURE_NETLINK | VPIN_FEATURE_LEASE_BREAKABLE,
 };
 
 struct vpin_version {
@@ -190,6 +221,27 @@ struct vpin_unlease {
 	__u32 flags;		/* in: none defined, must be zero */
 	__u32 reserved0;	/* must be zero */
 	__u64 reserved[2];	/* must be zero */
+};
+
+/* What started a lease break. */
+enum vpin_break_reason {
+	VPIN_BREAK_UNSPEC,
+	VPIN_BREAK_TRUNCATE,		/* a size change */
+	VPIN_BREAK_FALLOCATE,		/* punch, collapse, insert, zero */
+	VPIN_BREAK_REMAP,		/* reflink or dedupe into the file */
+	__VPIN_BREAK_LAST,
+};
+
+/* A record read(2) from a session; type is an enum vpin_event_type. */
+struct vpin_event {
+	__u32 type;		/* VPIN_EVENT_LEASE_BREAK or _LEASE_REVOKED */
+	__u32 lease_id;
+	__u32 reason;		/* enum vpin_break_reason */
+	__u32 breaker_pid;	/* the process changing the file (0: unknown) */
+	__u64 dev;		/* st_dev of the file, as major << 20 | minor */
+	__u64 ino;
+	__u64 deadline_ns;	/* CLOCK_MONOTONIC time of revocation */
+	__u64 reserved[3];	/* zero */
 };
 
 #define VPIN_IOC_MAGIC 0xB7

@@ -24,5 +24,12 @@ using Runner = std::function<int()>;
 using Setup = Runner (*)(CLI::App &command, const Globals &globals);
 
 Runner setup_info(CLI::App &command, const Globals &globals);
+Runner setup_status(CLI::App &command, const Globals &globals);
+Runner setup_list(CLI::App &command, const Globals &globals);
+Runner setup_monitor(CLI::App &command, const Globals &globals);
+Runner setup_check(CLI::App &command, const Globals &globals);
+Runner setup_prepare(CLI::App &command, const Globals &globals);
+Runner setup_lease(CLI::App &command, const Globals &globals);
+Runner setup_pin(CLI::App &command, const Globals &globals);
 
 } // namespace pinctl

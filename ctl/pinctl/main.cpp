@@ -25,6 +25,13 @@ struct Command {
 
 constexpr std::array commands{
     Command{"info", "Show the device's ABI version and features", pinctl::setup_info},
+    Command{"status", "Show the module's version and totals", pinctl::setup_status},
+    Command{"list", "List pins, leases or sessions", pinctl::setup_list},
+    Command{"monitor", "Print pin and lease events as they happen", pinctl::setup_monitor},
+    Command{"check", "Tell whether a file can be leased exclusively and pinned", pinctl::setup_check},
+    Command{"prepare", "Create or extend a file with every block written", pinctl::setup_prepare},
+    Command{"lease", "Run a command while holding a lease on a file", pinctl::setup_lease},
+    Command{"pin", "Run a command while a file's range is mapped and pinned", pinctl::setup_pin},
 };
 
 int run(int argc, char **argv)

@@ -18,11 +18,14 @@ Device::Device(const std::filesystem::path &path)
 }
 
 template <unsigned long Request, typename Arg>
-void Device::ioctl(Arg &arg, const char *name) const
+void Device::ioctl(Arg &arg, const char *name, const std::string &subject) const
 {
     static_assert(_IOC_SIZE(Request) == sizeof(Arg), "argument type does not match the request");
-    if (::ioctl(fd_.get(), Request, &arg) < 0)
-        throw std::system_error{errno, std::generic_category(), name};
+    if (::ioctl(fd_.get(), Request, &arg) < 0) {
+        const int error = errno;
+        throw std::system_error{error, std::generic_category(),
+                                subject.empty() ? name : std::string{name} + ": " + subject};
+    }
 }
 
 VersionInfo Device::version() const
@@ -30,6 +33,40 @@ VersionInfo Device::version() const
     vpin_version arg{};
     ioctl<VPIN_IOC_VERSION>(arg, "VPIN_IOC_VERSION");
     return {arg.abi_version, arg.features};
+}
+
+std::uint64_t Device::lease(int fd, vpin_lease_type type, const std::string &subject) const
+{
+    vpin_lease arg{};
+    arg.fd = fd;
+    arg.type = type;
+    ioctl<VPIN_IOC_LEASE>(arg, "VPIN_IOC_LEASE", subject);
+    return arg.id;
+}
+
+void Device::unlease(std::uint64_t id) const
+{
+    vpin_unlease arg{};
+    arg.id = id;
+    ioctl<VPIN_IOC_UNLEASE>(arg, "VPIN_IOC_UNLEASE");
+}
+
+std::uint64_t Device::pin(const void *addr, std::uint64_t length, std::uint32_t flags,
+                          const std::string &subject) const
+{
+    vpin_pin arg{};
+    arg.addr = reinterpret_cast<std::uintptr_t>(addr);
+    arg.length = length;
+    arg.flags = flags;
+    ioctl<VPIN_IOC_PIN>(arg, "VPIN_IOC_PIN", subject);
+    return arg.id;
+}
+
+void Device::unpin(std::uint64_t id) const
+{
+    vpin_unpin arg{};
+    arg.id = id;
+    ioctl<VPIN_IOC_UNPIN>(arg, "VPIN_IOC_UNPIN");
 }
 
 } // namespace vpin

@@ -11,9 +11,11 @@ namespace vpin {
 
 namespace {
 
-constexpr std::array<std::pair<std::uint64_t, std::string_view>, 2> feature_names{{
+constexpr std::array<std::pair<std::uint64_t, std::string_view>, 4> feature_names{{
     {VPIN_FEATURE_PIN, "pin"},
     {VPIN_FEATURE_LEASE_EXCLUSIVE, "lease-exclusive"},
+    {VPIN_FEATURE_NETLINK, "netlink"},
+    {VPIN_FEATURE_LEASE_BREAKABLE, "lease-breakable"},
 }};
 
 void append(std::string &list, std::string_view item)

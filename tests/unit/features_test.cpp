@@ -13,6 +13,7 @@ TEST_CASE("describe_features: known bits by name")
 {
     CHECK(vpin::describe_features(VPIN_FEATURE_PIN) == "pin");
     CHECK(vpin::describe_features(VPIN_FEATURE_LEASE_EXCLUSIVE) == "lease-exclusive");
+    CHECK(vpin::describe_features(VPIN_FEATURE_NETLINK) == "netlink");
     CHECK(vpin::describe_features(VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE) ==
           "pin,lease-exclusive");
 }
@@ -21,7 +22,7 @@ TEST_CASE("describe_features: unknown bits in hexadecimal")
 {
     CHECK(vpin::describe_features(VPIN_FEATURE_PIN | (1ULL << 40) | (1ULL << 63)) ==
           "pin,0x8000010000000000");
-    CHECK(vpin::describe_features(1ULL << 2) == "0x4");
+    CHECK(vpin::describe_features(1ULL << 40) == "0x10000000000");
 }
 
 TEST_CASE("describe_features: every defined feature has a name")

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 namespace vpin {
 
@@ -15,20 +16,56 @@ struct VersionInfo {
 };
 
 // A session with the vpin module: one open file description of its device.
-// Failures throw std::system_error carrying errno.
+// Failures throw std::system_error carrying errno; `subject` (a file name,
+// when given) follows the request's name in the message.
 class Device {
 public:
     explicit Device(const std::filesystem::path &path = VPIN_DEVICE_PATH);
 
     [[nodiscard]] VersionInfo version() const;
 
+    // Leases the file open as `fd`; returns the lease id.
+    [[nodiscard]] std::uint64_t lease(int fd, vpin_lease_type type, const std::string &subject = {}) const;
+    void unlease(std::uint64_t id) const;
+
+    // Pins [addr, addr + length) of this process; returns the pin id.
+    [[nodiscard]] std::uint64_t pin(const void *addr, std::uint64_t length, std::uint32_t flags,
+                                    const std::string &subject = {}) const;
+    void unpin(std::uint64_t id) const;
+
 private:
-    // Issues `Request`, whose argument must be of type Arg; failures name the
-    // request as `name`.
+    // Issues `Request`, whose argument must be of type Arg.
     template <unsigned long Request, typename Arg>
-    void ioctl(Arg &arg, const char *name) const;
+    void ioctl(Arg &arg, const char *name, const std::string &subject = {}) const;
 
     Fd fd_;
 };
+
+// Holds a lease or a pin of a Device and releases it when destroyed; the
+// Device must outlive it.
+template <void (Device::*Release)(std::uint64_t) const>
+class Scoped {
+public:
+    Scoped(const Device &device, std::uint64_t id) noexcept : device_{device}, id_{id} {}
+    Scoped(const Scoped &) = delete;
+    Scoped &operator=(const Scoped &) = delete;
+    ~Scoped()
+    {
+        try {
+            (device_.*Release)(id_);
+        } catch (...) {
+            // Closing the session releases it anyway.
+        }
+    }
+
+    [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+
+private:
+    const Device &device_;
+    std::uint64_t id_;
+};
+
+using ScopedLease = Scoped<&Device::unlease>;
+using ScopedPin = Scoped<&Device::unpin>;
 
 } // namespace vpin

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <filesystem>
 #include <utility>
+
+#include <sys/types.h>
 
 namespace vpin {
 
@@ -35,5 +38,8 @@ public:
 private:
     int fd_ = -1;
 };
+
+// Opens `path` close-on-exec; throws std::system_error "open: PATH".
+[[nodiscard]] Fd open_file(const std::filesystem::path &path, int flags, mode_t mode = 0);
 
 } // namespace vpin

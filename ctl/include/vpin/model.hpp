@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+// What the "vpin" generic netlink family reports (kmod/uapi/linux/vpin.h).
+// Members a message does not carry keep their zero value or stay empty.
+namespace vpin {
+
+struct FileRef {
+    std::uint32_t dev = 0; // major << 20 | minor
+    std::uint64_t ino = 0;
+    std::string path;
+};
+
+struct Status {
+    std::string version;
+    std::uint32_t abi = 0;
+    std::uint64_t sessions = 0;
+    std::uint64_t pins = 0;
+    std::uint64_t pinned_bytes = 0;
+    std::uint64_t leases = 0;
+    std::uint64_t protected_files = 0;
+};
+
+struct Session {
+    std::uint64_t id = 0;
+    std::uint32_t pid = 0;
+    std::uint32_t uid = 0;
+    std::string comm;
+    std::uint64_t pins = 0;
+    std::uint64_t pinned_bytes = 0;
+    std::uint64_t leases = 0;
+};
+
+struct Pin {
+    std::uint64_t session = 0;
+    std::uint32_t id = 0;
+    std::uint32_t flags = 0; // VPIN_PIN_F_*
+    std::uint64_t addr = 0;
+    std::uint64_t length = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t pages = 0;
+    std::uint64_t age_ms = 0;
+    bool dax = false;
+    std::optional<FileRef> file; // empty for anonymous memory
+};
+
+struct Lease {
+    std::uint64_t session = 0;
+    std::uint32_t id = 0;
+    std::uint32_t type = 0;  // enum vpin_lease_type
+    std::uint32_t state = 0; // enum vpin_lease_state
+    std::uint64_t pins = 0;
+    std::uint64_t age_ms = 0;
+    std::optional<std::uint64_t> break_deadline_ms; // only while breaking
+    std::optional<FileRef> file;
+};
+
+// One message of the "events" multicast group; which members are present
+// depends on the type.
+struct Event {
+    std::uint32_t type = 0; // enum vpin_event_type, possibly newer than this build
+    std::optional<std::uint64_t> session;
+    std::optional<std::uint32_t> pid;
+    std::optional<std::uint32_t> uid;
+    std::optional<std::uint32_t> id; // pin or lease id
+    std::optional<std::uint64_t> pages;
+    std::optional<FileRef> file;
+};
+
+} // namespace vpin

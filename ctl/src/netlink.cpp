@@ -1,0 +1,307 @@
+#include <vpin/netlink.hpp>
+#include <vpin/parse.hpp>
+
+#include <linux/vpin.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <system_error>
+
+#include <sys/socket.h>
+
+namespace vpin {
+
+void detail::SocketDeleter::operator()(nl_sock *sock) const noexcept
+{
+    nl_socket_free(sock); // also closes its descriptor
+}
+
+namespace {
+
+struct CallbacksDeleter {
+    void operator()(nl_cb *cb) const noexcept { nl_cb_put(cb); }
+};
+using Callbacks = std::unique_ptr<nl_cb, CallbacksDeleter>;
+
+struct MessageDeleter {
+    void operator()(nl_msg *msg) const noexcept { nlmsg_free(msg); }
+};
+using Message = std::unique_ptr<nl_msg, MessageDeleter>;
+
+// The errno behind a libnl error code, for the ones a caller can act on.
+int to_errno(int nl_error)
+{
+    switch (-nl_error) {
+    case NLE_NOMEM: return ENOMEM;
+    case NLE_OBJ_NOTFOUND: return ENOENT;
+    case NLE_PERM:
+    case NLE_NOACCESS: return EPERM;
+    case NLE_AGAIN: return EAGAIN;
+    case NLE_OPNOTSUPP: return EOPNOTSUPP;
+    case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
+    case NLE_INVAL: return EINVAL;
+    default: return EIO;
+    }
+}
+
+[[noreturn]] void fail(int nl_error, const std::string &what)
+{
+    const int error = to_errno(nl_error);
+    // libnl's own wording says more than a generic EIO would.
+    throw std::system_error{error, std::generic_category(),
+                            error == EIO ? what + ": " + nl_geterror(nl_error) : what};
+}
+
+template <typename T>
+T *check_alloc(T *object)
+{
+    if (!object)
+        throw std::bad_alloc{};
+    return object;
+}
+
+detail::Socket connect()
+{
+    detail::Socket sock{check_alloc(nl_socket_alloc())};
+    if (const int err = genl_connect(sock.get()); err < 0)
+        fail(err, "generic netlink socket");
+    return sock;
+}
+
+int resolve_family(nl_sock *sock)
+{
+    const int family = genl_ctrl_resolve(sock, VPIN_GENL_NAME);
+    if (family < 0)
+        fail(family, "generic netlink family " VPIN_GENL_NAME);
+    return family;
+}
+
+// What one request got back.
+struct Reply {
+    explicit Reply(const std::function<void(nlmsghdr *)> &on_message) : handler{on_message} {}
+
+    const std::function<void(nlmsghdr *)> &handler;
+    bool done = false;
+    bool interrupted = false;
+    int error = 0;
+    std::string extack;
+    std::exception_ptr exception;
+};
+
+int on_message_in(nl_msg *msg, void *arg)
+{
+    if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR)
+        static_cast<Reply *>(arg)->interrupted = true;
+    return NL_OK;
+}
+
+int on_valid(nl_msg *msg, void *arg)
+{
+    auto *reply = static_cast<Reply *>(arg);
+    try {
+        reply->handler(nlmsg_hdr(msg));
+        return NL_OK;
+    } catch (...) {
+        reply->exception = std::current_exception();
+        return NL_STOP;
+    }
+}
+
+// A dump that fails after it started ends with an NLMSG_DONE carrying the
+// negative errno.
+int on_finish(nl_msg *msg, void *arg)
+{
+    auto *reply = static_cast<Reply *>(arg);
+    const nlmsghdr *hdr = nlmsg_hdr(msg);
+    int status = 0;
+    if (nlmsg_datalen(hdr) >= static_cast<int>(sizeof status))
+        std::memcpy(&status, nlmsg_data(hdr), sizeof status);
+    if (status < 0) {
+        reply->error = -status;
+        reply->extack = extack_message(hdr);
+    }
+    reply->done = true;
+    return NL_STOP;
+}
+
+int on_ack(nl_msg *, void *arg)
+{
+    static_cast<Reply *>(arg)->done = true;
+    return NL_STOP;
+}
+
+int on_error(sockaddr_nl *, nlmsgerr *err, void *arg)
+{
+    auto *reply = static_cast<Reply *>(arg);
+    // libnl hands over the payload of the NLMSG_ERROR message.
+    const auto *hdr = reinterpret_cast<const nlmsghdr *>(reinterpret_cast<const char *>(err) -
+                                                          NLMSG_HDRLEN);
+    reply->error = -err->error;
+    reply->extack = extack_message(hdr);
+    reply->done = true;
+    return NL_STOP;
+}
+
+} // namespace
+
+std::string extack_message(const nlmsghdr *msg)
+{
+    if (!(msg->nlmsg_flags & NLM_F_ACK_TLVS))
+        return {};
+    std::size_t offset = NLMSG_HDRLEN;
+    if (msg->nlmsg_type == NLMSG_DONE) {
+        offset += sizeof(int);
+    } else if (msg->nlmsg_type == NLMSG_ERROR) {
+        offset += sizeof(nlmsgerr);
+        // Unless capped, the whole request follows its echoed header.
+        if (!(msg->nlmsg_flags & NLM_F_CAPPED) && msg->nlmsg_len >= offset) {
+            const auto *err = static_cast<const nlmsgerr *>(NLMSG_DATA(msg));
+            offset += NLMSG_ALIGN(err->msg.nlmsg_len) - NLMSG_HDRLEN;
+        }
+    } else {
+        return {};
+    }
+    if (offset >= msg->nlmsg_len)
+        return {};
+
+    auto *tlvs = reinterpret_cast<nlattr *>(const_cast<char *>(reinterpret_cast<const char *>(msg)) +
+                                            offset);
+    nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
+    nla_policy policy[NLMSGERR_ATTR_MAX + 1] = {};
+    policy[NLMSGERR_ATTR_MSG] = {NLA_STRING, 0, 0};
+    if (nla_parse(tb, NLMSGERR_ATTR_MAX, tlvs, static_cast<int>(msg->nlmsg_len - offset), policy) < 0 ||
+        !tb[NLMSGERR_ATTR_MSG])
+        return {};
+    return static_cast<const char *>(nla_data(tb[NLMSGERR_ATTR_MSG]));
+}
+
+Netlink::Netlink() : sock_{connect()}, family_{resolve_family(sock_.get())}
+{
+    // Best effort: error messages, and errors without the request echoed back.
+    const int one = 1;
+    const int fd = nl_socket_get_fd(sock_.get());
+    ::setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+    ::setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+}
+
+bool Netlink::transact(std::uint8_t cmd, const char *name, bool dump,
+                       std::optional<std::uint64_t> session, const Handler &handler)
+{
+    Message msg{check_alloc(nlmsg_alloc())};
+    const int flags = dump ? NLM_F_DUMP : NLM_F_ACK;
+    if (!genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, flags, cmd,
+                     VPIN_GENL_VERSION) ||
+        (session && nla_put_u64(msg.get(), VPIN_A_SESSION_ID, *session) < 0))
+        throw std::bad_alloc{};
+    if (const int err = nl_send_auto(sock_.get(), msg.get()); err < 0)
+        fail(err, name);
+
+    Callbacks cb{check_alloc(nl_cb_alloc(NL_CB_DEFAULT))};
+    Reply reply{handler};
+    nl_cb_set(cb.get(), NL_CB_MSG_IN, NL_CB_CUSTOM, on_message_in, &reply);
+    nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &reply);
+    nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &reply);
+    nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_ack, &reply);
+    nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &reply);
+    while (!reply.done && !reply.exception) {
+        const int err = nl_recvmsgs(sock_.get(), cb.get());
+        if (err == -NLE_DUMP_INTR) {
+            reply.interrupted = true;
+            break;
+        }
+        if (err < 0 && !reply.error)
+            fail(err, name);
+    }
+
+    if (reply.exception)
+        std::rethrow_exception(reply.exception);
+    if (reply.error)
+        throw std::system_error{reply.error, std::generic_category(),
+                                reply.extack.empty() ? name : std::string{name} + ": " + reply.extack};
+    return !reply.interrupted;
+}
+
+template <typename T>
+std::vector<T> Netlink::dump(std::uint8_t cmd, const char *name, T (*parse)(nlmsghdr *),
+                             std::optional<std::uint64_t> session)
+{
+    std::vector<T> objects;
+    for (int attempt = 0; attempt < dump_attempts; attempt++) {
+        objects.clear();
+        if (transact(cmd, name, true, session, [&](nlmsghdr *msg) { objects.push_back(parse(msg)); }))
+            return objects;
+    }
+    throw std::system_error{EAGAIN, std::generic_category(),
+                            std::string{name} + ": dump interrupted by changes " +
+                                std::to_string(dump_attempts) + " times"};
+}
+
+Status Netlink::status()
+{
+    std::optional<Status> status;
+    transact(VPIN_CMD_GET_STATUS, "VPIN_CMD_GET_STATUS", false, std::nullopt,
+             [&](nlmsghdr *msg) { status = parse_status(msg); });
+    if (!status)
+        throw std::system_error{EBADMSG, std::generic_category(), "VPIN_CMD_GET_STATUS: no reply"};
+    return *status;
+}
+
+std::vector<Session> Netlink::sessions()
+{
+    return dump(VPIN_CMD_GET_SESSIONS, "VPIN_CMD_GET_SESSIONS", parse_session, std::nullopt);
+}
+
+std::vector<Pin> Netlink::pins(std::optional<std::uint64_t> session)
+{
+    return dump(VPIN_CMD_GET_PINS, "VPIN_CMD_GET_PINS", parse_pin, session);
+}
+
+std::vector<Lease> Netlink::leases(std::optional<std::uint64_t> session)
+{
+    return dump(VPIN_CMD_GET_LEASES, "VPIN_CMD_GET_LEASES", parse_lease, session);
+}
+
+EventSocket::EventSocket() : sock_{connect()}
+{
+    const int group = genl_ctrl_resolve_grp(sock_.get(), VPIN_GENL_NAME, VPIN_GENL_MCGRP_EVENTS);
+    if (group < 0)
+        fail(group, "multicast group " VPIN_GENL_NAME "/" VPIN_GENL_MCGRP_EVENTS);
+    nl_socket_disable_seq_check(sock_.get());
+    if (const int err = nl_socket_add_membership(sock_.get(), group); err < 0)
+        fail(err, "joining multicast group " VPIN_GENL_NAME "/" VPIN_GENL_MCGRP_EVENTS);
+    if (const int err = nl_socket_set_nonblocking(sock_.get()); err < 0)
+        fail(err, "event socket");
+}
+
+int EventSocket::fd() const noexcept
+{
+    return nl_socket_get_fd(sock_.get());
+}
+
+bool EventSocket::receive(const std::function<void(const Event &)> &on_event)
+{
+    const std::function<void(nlmsghdr *)> handler = [&](nlmsghdr *msg) {
+        if (static_cast<const genlmsghdr *>(nlmsg_data(msg))->cmd == VPIN_CMD_EVENT)
+            on_event(parse_event(msg));
+    };
+    // A copy of the socket's callbacks, which skip the sequence check.
+    const Callbacks own{nl_socket_get_cb(sock_.get())};
+    Callbacks cb{check_alloc(nl_cb_clone(own.get()))};
+    Reply reply{handler};
+    nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &reply);
+    const int err = nl_recvmsgs(sock_.get(), cb.get());
+    if (reply.exception)
+        std::rethrow_exception(reply.exception);
+    if (err == -NLE_NOMEM) // ENOBUFS
+        return false;
+    if (err < 0)
+        fail(err, "receiving events");
+    return true;
+}
+
+} // namespace vpin

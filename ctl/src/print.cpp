@@ -1,0 +1,165 @@
+#include <vpin/print.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <type_traits>
+
+namespace vpin::print {
+
+namespace {
+
+std::string duration(std::uint64_t ms)
+{
+    if (ms < 1000)
+        return fmt::format("{}ms", ms);
+    const std::uint64_t s = ms / 1000;
+    if (s < 60)
+        return fmt::format("{}.{}s", s, ms % 1000 / 100);
+    if (s < 3600)
+        return fmt::format("{}m{:02}s", s / 60, s % 60);
+    return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
+}
+
+bool is_number(const Field &field)
+{
+    return std::holds_alternative<std::uint64_t>(field.value);
+}
+
+void put(nlohmann::ordered_json &object, const Field &field)
+{
+    std::visit(
+        [&](const auto &v) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>)
+                object[field.key] = nullptr;
+            else
+                object[field.key] = v;
+        },
+        field.value);
+}
+
+} // namespace
+
+std::string text(const Field &field)
+{
+    return std::visit(
+        [&](const auto &v) -> std::string {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>)
+                return "-";
+            else if constexpr (std::is_same_v<T, bool>)
+                return field.style == Style::verdict ? (v ? "ok" : "FAIL") : (v ? "yes" : "no");
+            else if constexpr (std::is_same_v<T, std::uint64_t>)
+                return field.style == Style::duration_ms ? duration(v) : std::to_string(v);
+            else
+                return v.empty() ? "-" : v;
+        },
+        field.value);
+}
+
+nlohmann::ordered_json json(const Record &record)
+{
+    auto object = nlohmann::ordered_json::object();
+    for (const auto &field : record)
+        put(object, field);
+    return object;
+}
+
+void table(std::ostream &out, const Record &shape, const std::vector<Record> &rows, Format format)
+{
+    if (format == Format::json) {
+        auto array = nlohmann::ordered_json::array();
+        for (const auto &row : rows)
+            array.push_back(json(row));
+        out << array.dump() << '\n';
+        return;
+    }
+
+    std::vector<std::vector<std::string>> cells(rows.size());
+    std::vector<std::size_t> widths;
+    std::vector<bool> numeric;
+    for (const auto &field : shape) {
+        widths.push_back(field.header.size());
+        numeric.push_back(is_number(field));
+    }
+    for (std::size_t r = 0; r < rows.size(); r++) {
+        for (std::size_t c = 0; c < shape.size(); c++) {
+            cells[r].push_back(text(rows[r][c]));
+            widths[c] = std::max(widths[c], cells[r][c].size());
+            numeric[c] = numeric[c] || is_number(rows[r][c]);
+        }
+    }
+
+    // Numbers align right, everything else left; the last column is not padded.
+    const auto print_row = [&](const auto &cell) {
+        std::string row;
+        for (std::size_t c = 0; c < shape.size(); c++) {
+            const std::string value = cell(c);
+            const bool last = c + 1 == shape.size();
+            if (c > 0)
+                row += "  ";
+            if (numeric[c])
+                row += fmt::format("{:>{}}", value, widths[c]);
+            else
+                row += last ? value : fmt::format("{:<{}}", value, widths[c]);
+        }
+        out << row << '\n';
+    };
+    print_row([&](std::size_t c) { return shape[c].header; });
+    for (const auto &row : cells)
+        print_row([&](std::size_t c) { return row[c]; });
+}
+
+void object(std::ostream &out, const Record &record, Format format)
+{
+    if (format == Format::json) {
+        out << json(record).dump() << '\n';
+        return;
+    }
+    std::size_t width = 0;
+    for (const auto &field : record)
+        width = std::max(width, field.key.size());
+    for (const auto &field : record)
+        out << fmt::format("{:<{}} {}\n", field.key + ':', width + 1, text(field));
+}
+
+void line(std::ostream &out, std::string_view name, const Record &record, Format format)
+{
+    if (format == Format::json) {
+        auto object = nlohmann::ordered_json::object();
+        object["event"] = name;
+        for (const auto &field : record) {
+            if (!std::holds_alternative<std::monostate>(field.value))
+                put(object, field);
+        }
+        out << object.dump() << '\n';
+    } else {
+        std::string text_line{name};
+        for (const auto &field : record) {
+            if (!std::holds_alternative<std::monostate>(field.value))
+                text_line += fmt::format(" {}={}", field.key, text(field));
+        }
+        out << text_line << '\n';
+    }
+    out.flush();
+}
+
+void status(std::ostream &out, const Status &status, Format format)
+{
+    object(out, record(status), format);
+}
+
+void event(std::ostream &out, const Event &event, Format format)
+{
+    const auto name = event_name(event.type);
+    if (!name.empty()) {
+        line(out, name, record(event), format);
+        return;
+    }
+    if (format == Format::json)
+        line(out, "UNKNOWN", {{"type", "TYPE", std::uint64_t{event.type}}}, format);
+    else
+        line(out, fmt::format("UNKNOWN {}", event.type), {}, format);
+}
+
+} // namespace vpin::print

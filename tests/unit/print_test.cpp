@@ -1,0 +1,172 @@
+#include <vpin/print.hpp>
+
+#include <linux/vpin.h>
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+using vpin::print::Format;
+
+namespace {
+
+template <typename T>
+std::string list(const std::vector<T> &items, Format format)
+{
+    std::ostringstream out;
+    vpin::print::list(out, items, format);
+    return out.str();
+}
+
+std::string event(const vpin::Event &e, Format format)
+{
+    std::ostringstream out;
+    vpin::print::event(out, e, format);
+    return out.str();
+}
+
+const vpin::FileRef file{259u << 20 | 0, 12, "/mnt/e/f"};
+
+} // namespace
+
+TEST_CASE("print: pins as a table and as JSON")
+{
+    const std::vector<vpin::Pin> pins{
+        {3, 7, VPIN_PIN_F_WRITE, 0x7f0000000000, 65536, 0, 16, 1500, true, file},
+        {12, 1, 0, 0x1000, 4096, 0, 1, 250, false, std::nullopt},
+    };
+    CHECK(list(pins, Format::text) ==
+          "SESSION  ID  FLAGS  PAGES  OFFSET  LENGTH  DEV    INO    AGE  PATH\n"
+          "      3   7  rw        16       0   65536  259:0   12   1.5s  /mnt/e/f\n"
+          "     12   1  r          1       -    4096  -        -  250ms  -\n");
+    CHECK(list(pins, Format::json) ==
+          R"([{"session":3,"id":7,"flags":"rw","pages":16,"offset":0,"length":65536,)"
+          R"("dev":"259:0","ino":12,"age_ms":1500,"path":"/mnt/e/f"},)"
+          R"({"session":12,"id":1,"flags":"r","pages":1,"offset":null,"length":4096,)"
+          R"("dev":null,"ino":null,"age_ms":250,"path":null}])"
+          "\n");
+}
+
+TEST_CASE("print: an empty list is a header or an empty array")
+{
+    CHECK(list(std::vector<vpin::Pin>{}, Format::text) ==
+          "SESSION  ID  FLAGS  PAGES  OFFSET  LENGTH  DEV  INO  AGE  PATH\n");
+    CHECK(list(std::vector<vpin::Lease>{}, Format::json) == "[]\n");
+}
+
+TEST_CASE("print: leases, with names for known enums and numbers for new ones")
+{
+    const std::vector<vpin::Lease> leases{
+        {3, 1, VPIN_LEASE_EXCLUSIVE, VPIN_LEASE_STATE_GRANTED, 1, 10, std::nullopt, file},
+        {4, 2, VPIN_LEASE_BREAKABLE, VPIN_LEASE_STATE_BREAKING, 0, 10, 187000,
+         vpin::FileRef{1, 3, "/mnt/x/g"}},
+        {5, 3, 9, 7, 0, 0, std::nullopt, std::nullopt},
+    };
+    CHECK(list(leases, Format::text) ==
+          "SESSION  ID  TYPE       STATE     PINS  BREAK  PATH\n"
+          "      3   1  exclusive  granted      1      -  /mnt/e/f\n"
+          "      4   2  breakable  breaking     0  3m07s  /mnt/x/g\n"
+          "      5   3  9          7            0      -  -\n");
+    CHECK(list(leases, Format::json) ==
+          R"([{"session":3,"id":1,"type":"exclusive","state":"granted","pins":1,"break_deadline_ms":null,"path":"/mnt/e/f"},)"
+          R"({"session":4,"id":2,"type":"breakable","state":"breaking","pins":0,"break_deadline_ms":187000,"path":"/mnt/x/g"},)"
+          R"({"session":5,"id":3,"type":"9","state":"7","pins":0,"break_deadline_ms":null,"path":null}])"
+          "\n");
+}
+
+TEST_CASE("print: sessions")
+{
+    const std::vector<vpin::Session> sessions{
+        {3, 123, 0, "pinctl", 1, 65536, 1},
+        {12, 4567, 1000, "", 0, 0, 0},
+    };
+    CHECK(list(sessions, Format::text) ==
+          "ID   PID  COMM     UID  PINS  PINNED  LEASES\n"
+          " 3   123  pinctl     0     1   65536       1\n"
+          "12  4567  -       1000     0       0       0\n");
+    CHECK(list(sessions, Format::json) ==
+          R"([{"id":3,"pid":123,"comm":"pinctl","uid":0,"pins":1,"pinned_bytes":65536,"leases":1},)"
+          R"({"id":12,"pid":4567,"comm":"","uid":1000,"pins":0,"pinned_bytes":0,"leases":0}])"
+          "\n");
+}
+
+TEST_CASE("print: status")
+{
+    const vpin::Status status{"0.1.0", 1, 2, 3, 69632, 1, 1};
+    std::ostringstream text;
+    vpin::print::status(text, status, Format::text);
+    CHECK(text.str() == "version:         0.1.0\n"
+                        "abi:             1\n"
+                        "sessions:        2\n"
+                        "pins:            3\n"
+                        "pinned_bytes:    69632\n"
+                        "leases:          1\n"
+                        "protected_files: 1\n");
+    std::ostringstream json;
+    vpin::print::status(json, status, Format::json);
+    CHECK(json.str() == R"({"version":"0.1.0","abi":1,"sessions":2,"pins":3,"pinned_bytes":69632,)"
+                        R"("leases":1,"protected_files":1})"
+                        "\n");
+}
+
+TEST_CASE("print: events, one line each, absent members left out")
+{
+    const vpin::Event pin{VPIN_EVENT_PIN, 3, 123, 0, 7, 16, vpin::FileRef{259u << 20, 12, "/mnt/x/f"}};
+    CHECK(event(pin, Format::text) == "pin session=3 id=7 pid=123 uid=0 pages=16 dev=259:0 ino=12 file=/mnt/x/f\n");
+    CHECK(event(pin, Format::json) ==
+          R"({"event":"pin","session":3,"id":7,"pid":123,"uid":0,"pages":16,"dev":"259:0","ino":12,"file":"/mnt/x/f"})"
+          "\n");
+
+    vpin::Event protect;
+    protect.type = VPIN_EVENT_PROTECT_OFF;
+    protect.file = vpin::FileRef{8u << 20 | 1, 5, "/data/f"};
+    CHECK(event(protect, Format::text) == "protect-off dev=8:1 ino=5 file=/data/f\n");
+    CHECK(event(protect, Format::json) == R"({"event":"protect-off","dev":"8:1","ino":5,"file":"/data/f"})"
+                                          "\n");
+}
+
+TEST_CASE("print: every known event type has a name")
+{
+    for (std::uint32_t type = VPIN_EVENT_UNSPEC + 1; type <= VPIN_EVENT_MAX; type++)
+        CHECK_FALSE(vpin::print::event_name(type).empty());
+}
+
+TEST_CASE("print: unknown event types print as UNKNOWN <n>")
+{
+    vpin::Event unknown;
+    unknown.type = 42;
+    unknown.session = 3;
+    CHECK(event(unknown, Format::text) == "UNKNOWN 42\n");
+    CHECK(event(unknown, Format::json) == R"({"event":"UNKNOWN","type":42})"
+                                         "\n");
+    unknown.type = VPIN_EVENT_UNSPEC;
+    CHECK(event(unknown, Format::text) == "UNKNOWN 0\n");
+}
+
+TEST_CASE("print: durations")
+{
+    const auto duration = [](std::uint64_t ms) {
+        return vpin::print::text({"age_ms", "AGE", ms, vpin::print::Style::duration_ms});
+    };
+    CHECK(duration(0) == "0ms");
+    CHECK(duration(999) == "999ms");
+    CHECK(duration(1000) == "1.0s");
+    CHECK(duration(59999) == "59.9s");
+    CHECK(duration(60000) == "1m00s");
+    CHECK(duration(3723000) == "1h02m");
+}
+
+TEST_CASE("print: check results")
+{
+    const std::vector<vpin::Check> checks{{"regular", true, "a regular file"},
+                                          {"holes", false, "4096 bytes in 1 hole"}};
+    CHECK(list(checks, Format::text) == "RESULT  CHECK    DETAIL\n"
+                                        "ok      regular  a regular file\n"
+                                        "FAIL    holes    4096 bytes in 1 hole\n");
+    CHECK(list(checks, Format::json) ==
+          R"([{"ok":true,"check":"regular","detail":"a regular file"},)"
+          R"({"ok":false,"check":"holes","detail":"4096 bytes in 1 hole"}])"
+          "\n");
+}

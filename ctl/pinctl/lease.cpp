@@ -37,15 +37,7 @@ Runner setup_lease(CLI::App &command, const Globals &globals)
         // An exclusive lease needs the file open for writing.
         const vpin::Fd fd = vpin::open_file(o->file, exclusive ? O_RDWR : O_RDONLY);
         const auto type = exclusive ? VPIN_LEASE_EXCLUSIVE : VPIN_LEASE_BREAKABLE;
-        std::uint64_t id = 0;
-        try {
-            id = device.lease(fd.get(), type, o->file);
-        } catch (const std::system_error &e) {
-            if (exclusive || e.code() != std::errc::operation_not_supported)
-                throw;
-            throw std::system_error{e.code(), "this vpin module grants no breakable leases: " + o->file};
-        }
-        const vpin::ScopedLease lease{device, id};
+        const vpin::ScopedLease lease{device, device.lease(fd.get(), type, o->file)};
         return run_command(o->command);
     };
 }

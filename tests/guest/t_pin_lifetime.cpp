@@ -25,9 +25,10 @@ uint64_t pin_then_drop_file(int session, const std::string &path, bool dax,
 			    const vt::Baseline &base)
 {
 	auto fd = vt::make_file(path, pages(4));
+	// Mapped before the lease: a protected file takes no new writable mapping.
+	vt::Map m(pages(4), PROT_READ | (dax ? PROT_WRITE : 0), MAP_SHARED, fd.get(), 0);
 	if (dax)
 		CHECK_OK(vt::lease(session, fd.get(), VPIN_LEASE_EXCLUSIVE, nullptr));
-	vt::Map m(pages(4), PROT_READ | (dax ? PROT_WRITE : 0), MAP_SHARED, fd.get(), 0);
 	uint64_t id = 0;
 	CHECK_OK(vt::pin(session, m.addr(), m.length(), dax ? VPIN_PIN_F_WRITE : 0, &id));
 	fd.reset();

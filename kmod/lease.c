@@ -400,8 +400,9 @@ static void vpin_lease_event(struct vpin_klease *lease, u32 type, u32 reason,
 		.deadline_ns = ktime_to_ns(lease->deadline),
 	};
 
-	vpin_session_queue_event(lease->session, &ev);
+	/* Netlink first: a holder that reacts at once must not overtake it. */
 	vpin_nl_lease_event(lease->session, lease, type);
+	vpin_session_queue_event(lease->session, &ev);
 }
 
 /*

@@ -7,7 +7,13 @@
 #include <cstring>
 #include <system_error>
 
+#include <vpin/fd.hpp>
+
+#include <array>
+
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,7 +61,16 @@ private:
 
 int run_command(const std::vector<std::string> &argv)
 {
+    return run_command(argv, -1, {});
+}
+
+int run_command(const std::vector<std::string> &argv, int fd,
+                const std::function<bool()> &on_readable)
+{
     const BlockedSignals signals;
+    const vpin::Fd sigfd{::signalfd(-1, &signals.set(), SFD_CLOEXEC)};
+    if (!sigfd)
+        throw std::system_error{errno, std::generic_category(), "signalfd"};
     std::fflush(nullptr);
     const pid_t child = ::fork();
     if (child < 0)
@@ -64,14 +79,21 @@ int run_command(const std::vector<std::string> &argv)
         exec(argv, signals.old());
 
     for (;;) {
-        siginfo_t info{};
-        if (::sigwaitinfo(&signals.set(), &info) < 0) {
+        std::array<pollfd, 2> fds{{{sigfd.get(), POLLIN, 0}, {fd, POLLIN, 0}}};
+        if (::poll(fds.data(), fd >= 0 ? 2 : 1, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            throw std::system_error{errno, std::generic_category(), "sigwaitinfo"};
+            throw std::system_error{errno, std::generic_category(), "poll"};
         }
-        if (info.si_signo != SIGCHLD) {
-            ::kill(child, info.si_signo);
+        if (fd >= 0 && (fds[1].revents & POLLIN) && !on_readable())
+            fd = -1;
+        if (!(fds[0].revents & POLLIN))
+            continue;
+        signalfd_siginfo info{};
+        if (::read(sigfd.get(), &info, sizeof(info)) != sizeof(info))
+            continue;
+        if (info.ssi_signo != SIGCHLD) {
+            ::kill(child, static_cast<int>(info.ssi_signo));
             continue;
         }
         int status = 0;

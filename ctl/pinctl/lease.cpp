@@ -9,12 +9,30 @@
 
 #include <fcntl.h>
 
+#include <fmt/core.h>
+
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <system_error>
 
 namespace pinctl {
 
 namespace {
+
+std::string_view break_reason(std::uint32_t reason)
+{
+    switch (reason) {
+    case VPIN_BREAK_TRUNCATE:
+        return "truncate";
+    case VPIN_BREAK_FALLOCATE:
+        return "fallocate";
+    case VPIN_BREAK_REMAP:
+        return "reflink";
+    default:
+        return "layout change";
+    }
+}
 
 struct Options {
     std::string type;
@@ -37,8 +55,22 @@ Runner setup_lease(CLI::App &command, const Globals &globals)
         // An exclusive lease needs the file open for writing.
         const vpin::Fd fd = vpin::open_file(o->file, exclusive ? O_RDWR : O_RDONLY);
         const auto type = exclusive ? VPIN_LEASE_EXCLUSIVE : VPIN_LEASE_BREAKABLE;
-        const vpin::ScopedLease lease{device, device.lease(fd.get(), type, o->file)};
-        return run_command(o->command);
+        std::optional<vpin::ScopedLease> lease;
+        lease.emplace(device, device.lease(fd.get(), type, o->file));
+        if (exclusive)
+            return run_command(o->command);
+        // A breakable lease is given up as soon as someone breaks it.
+        return run_command(o->command, device.fd(), [&] {
+            for (const vpin_event &ev : device.events()) {
+                if (ev.type != VPIN_EVENT_LEASE_BREAK || ev.lease_id != lease->id())
+                    continue;
+                lease.reset();
+                fmt::print(stderr, "pinctl: {}: lease broken by pid {} ({}), released\n",
+                           o->file, ev.breaker_pid, break_reason(ev.reason));
+                return false;
+            }
+            return true;
+        });
     };
 }
 

@@ -4,7 +4,9 @@
 #include <system_error>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 namespace vpin {
 
@@ -67,6 +69,25 @@ void Device::unpin(std::uint64_t id) const
     vpin_unpin arg{};
     arg.id = id;
     ioctl<VPIN_IOC_UNPIN>(arg, "VPIN_IOC_UNPIN");
+}
+
+std::vector<vpin_event> Device::events() const
+{
+    std::vector<vpin_event> events(16);
+    std::vector<vpin_event> all;
+    for (;;) {
+        pollfd p{fd_.get(), POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0)
+            break;
+        const ssize_t n = ::read(fd_.get(), events.data(), events.size() * sizeof(vpin_event));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            throw std::system_error{errno, std::generic_category(), "read " VPIN_DEVICE_PATH};
+        all.insert(all.end(), events.begin(),
+                   events.begin() + n / static_cast<ssize_t>(sizeof(vpin_event)));
+    }
+    return all;
 }
 
 } // namespace vpin

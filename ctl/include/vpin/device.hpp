@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <vector>
 #include <string>
 
 namespace vpin {
@@ -32,6 +33,11 @@ public:
     [[nodiscard]] std::uint64_t pin(const void *addr, std::uint64_t length, std::uint32_t flags,
                                     const std::string &subject = {}) const;
     void unpin(std::uint64_t id) const;
+
+    // Reads the session's queued events without blocking; empty if none.
+    [[nodiscard]] std::vector<vpin_event> events() const;
+    // The session descriptor, to poll for events.
+    [[nodiscard]] int fd() const noexcept { return fd_.get(); }
 
 private:
     // Issues `Request`, whose argument must be of type Arg.

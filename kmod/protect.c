@@ -105,6 +105,14 @@ static bool vpin_nonblock(const struct file *file)
 	return file && (file->f_flags & O_NONBLOCK);
 }
 
+/*
+ * The wrappers run with a module reference taken by the hook that diverted
+ * the call (a breakable lease means an open session, so the module was
+ * live then), and drop it only once the real function has returned: the
+ * module cannot go away while a breaker waits or runs in it. What runs
+ * after module_put() cannot sleep, which is what unregistering the hooks
+ * waits for on unload.
+ */
 static int vpin_notify_change_break(struct mnt_idmap *idmap,
 				    struct dentry *dentry, struct iattr *attr,
 				    struct inode **delegated_inode)
@@ -114,9 +122,10 @@ static int vpin_notify_change_break(struct mnt_idmap *idmap,
 
 	ret = vpin_lease_break(d_inode(dentry), VPIN_BREAK_TRUNCATE,
 			       vpin_nonblock(file));
-	if (ret)
-		return ret;
-	return notify_change(idmap, dentry, attr, delegated_inode);
+	if (!ret)
+		ret = notify_change(idmap, dentry, attr, delegated_inode);
+	module_put(THIS_MODULE);
+	return ret;
 }
 
 static long vpin_fallocate_break(struct file *file, int mode, loff_t offset,
@@ -124,48 +133,52 @@ static long vpin_fallocate_break(struct file *file, int mode, loff_t offset,
 {
 	const int layout = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE |
 			   FALLOC_FL_INSERT_RANGE | FALLOC_FL_ZERO_RANGE;
-	int ret;
+	long ret = 0;
 
-	if (mode & layout) {
+	if (mode & layout)
 		ret = vpin_lease_break(file_inode(file), VPIN_BREAK_FALLOCATE,
 				       vpin_nonblock(file));
-		if (ret)
-			return ret;
-	}
-	return vfs_fallocate(file, mode, offset, len);
+	if (!ret)
+		ret = vfs_fallocate(file, mode, offset, len);
+	module_put(THIS_MODULE);
+	return ret;
 }
 
 static loff_t vpin_clone_break(struct file *file_in, loff_t pos_in,
 			       struct file *file_out, loff_t pos_out,
 			       loff_t len, unsigned int remap_flags)
 {
-	int ret;
+	loff_t ret;
 
 	ret = vpin_lease_break(file_inode(file_out), VPIN_BREAK_REMAP,
 			       vpin_nonblock(file_out));
-	if (ret)
-		return ret;
-	return vfs_clone_file_range(file_in, pos_in, file_out, pos_out, len,
-				    remap_flags);
+	if (!ret)
+		ret = vfs_clone_file_range(file_in, pos_in, file_out, pos_out,
+					   len, remap_flags);
+	module_put(THIS_MODULE);
+	return ret;
 }
 
 static loff_t vpin_dedupe_break(struct file *src_file, loff_t src_pos,
 				struct file *dst_file, loff_t dst_pos,
 				loff_t len, unsigned int remap_flags)
 {
-	int ret;
+	loff_t ret;
 
 	ret = vpin_lease_break(file_inode(dst_file), VPIN_BREAK_REMAP,
 			       vpin_nonblock(dst_file));
-	if (ret)
-		return ret;
-	return vfs_dedupe_file_range_one(src_file, src_pos, dst_file, dst_pos,
-					 len, remap_flags);
+	if (!ret)
+		ret = vfs_dedupe_file_range_one(src_file, src_pos, dst_file,
+						dst_pos, len, remap_flags);
+	module_put(THIS_MODULE);
+	return ret;
 }
 
+/* Send the call to @wrapper while breakable leases exist: see above. */
 static void notrace vpin_divert(struct pt_regs *regs, void *wrapper)
 {
-	instruction_pointer_set(regs, (unsigned long)wrapper);
+	if (vpin_breakable_leases() && try_module_get(THIS_MODULE))
+		instruction_pointer_set(regs, (unsigned long)wrapper);
 }
 
 /* notify_change(idmap, struct dentry *, struct iattr *, struct inode **) */
@@ -185,7 +198,7 @@ static void notrace vpin_hook_notify_change(unsigned long ip, unsigned long pare
 		return;
 	if (vpin_inode_protected(d_inode(dentry)))
 		vpin_refuse(regs);
-	else if (vpin_breakable_leases())
+	else
 		vpin_divert(regs, vpin_notify_change_break);
 }
 
@@ -196,7 +209,7 @@ static void notrace vpin_hook_vfs_fallocate(unsigned long ip, unsigned long pare
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (regs && !vpin_from_here(parent_ip) && vpin_breakable_leases())
+	if (regs && !vpin_from_here(parent_ip))
 		vpin_divert(regs, vpin_fallocate_break);
 }
 
@@ -207,7 +220,7 @@ static void notrace vpin_hook_vfs_clone(unsigned long ip, unsigned long parent_i
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (regs && !vpin_from_here(parent_ip) && vpin_breakable_leases())
+	if (regs && !vpin_from_here(parent_ip))
 		vpin_divert(regs, vpin_clone_break);
 }
 
@@ -217,7 +230,7 @@ static void notrace vpin_hook_vfs_dedupe(unsigned long ip, unsigned long parent_
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (regs && !vpin_from_here(parent_ip) && vpin_breakable_leases())
+	if (regs && !vpin_from_here(parent_ip))
 		vpin_divert(regs, vpin_dedupe_break);
 }
 

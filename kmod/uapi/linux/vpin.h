@@ -71,8 +71,18 @@
  *
  *   VPIN_LEASE_EXCLUSIVE: fd must be open for writing, the caller must own
  *   the file or have CAP_LINUX_IMMUTABLE, and the file must be a regular file
- *   that is not a swap file. One session at a time holds it (EBUSY for any
- *   other session, and for a second request of the same session).
+ *   that is not a swap file and is fully allocated: no hole, no unwritten
+ *   (preallocated) or delayed extent, no block shared with another file. One
+ *   session at a time holds it (EBUSY for any other session, and for a second
+ *   request of the same session). While it is held the file is PROTECTED,
+ *   in memory only, for everyone including the holder: every size change
+ *   (truncate, ftruncate, O_TRUNC, even growing), fallocate in every mode,
+ *   every write (write, pwrite, O_DIRECT, io_uring), new shared writable
+ *   mappings, reflink, dedupe, copy_file_range in or out and xfs
+ *   exchange-range fail with ETXTBSY, unlink and rename with EPERM, swapon
+ *   with EBUSY, at once and without waiting for pinned pages. Reads, read-only
+ *   mappings, stat, fsync and shared mappings made before the lease (on DAX)
+ *   keep working. Protection ends with the lease.
  *
  *   VPIN_LEASE_BREAKABLE: any regular file; fd may be read-only. Any number
  *   of sessions may hold one on the same file; exclusive and breakable
@@ -102,6 +112,8 @@
  *   (the session's opener) fails with EDEADLK instead of waiting for itself.
  *
  *   Errors: EBADF fd is not open; EINVAL not a regular file or bad type;
+ *   ENODATA (exclusive) the file is not fully allocated; EOPNOTSUPP
+ *   (exclusive) the file system cannot report its allocation (no fiemap);
  *   EBADF fd not open for writing (exclusive); EPERM not the owner and no
  *   CAP_LINUX_IMMUTABLE; ETXTBSY the file is an active swap file; EBUSY
  *   another lease conflicts.

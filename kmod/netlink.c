@@ -300,17 +300,20 @@ static int vpin_dump_one_session(struct sk_buff *skb, struct netlink_callback *c
 	return 0;
 }
 
-static int vpin_dump_session_pins(struct sk_buff *skb, struct netlink_callback *cb,
-				  struct vpin_session *s, unsigned long *next)
+/* Put the objects of one of a session's xarrays, from *next on. */
+static int vpin_dump_xa(struct sk_buff *skb, struct netlink_callback *cb,
+			struct vpin_session *s, struct xarray *xa,
+			unsigned long *next,
+			int (*put)(struct sk_buff *skb,
+				   const struct vpin_session *s, const void *obj))
 {
-	struct vpin_kpin *pin;
 	unsigned long id;
-	void *hdr;
+	void *obj, *hdr;
 
-	xa_for_each_start(&s->pins, id, pin, *next) {
+	xa_for_each_start(xa, id, obj, *next) {
 		if (vpin_dump_begin(skb, cb, &hdr))
 			return -EMSGSIZE;
-		if (vpin_put_pin(skb, s, pin)) {
+		if (put(skb, s, obj)) {
 			genlmsg_cancel(skb, hdr);
 			return -EMSGSIZE;
 		}
@@ -320,24 +323,28 @@ static int vpin_dump_session_pins(struct sk_buff *skb, struct netlink_callback *
 	return 0;
 }
 
+static int vpin_put_pin_obj(struct sk_buff *skb, const struct vpin_session *s,
+			    const void *obj)
+{
+	return vpin_put_pin(skb, s, obj);
+}
+
+static int vpin_put_lease_obj(struct sk_buff *skb, const struct vpin_session *s,
+			      const void *obj)
+{
+	return vpin_put_lease(skb, s, obj);
+}
+
+static int vpin_dump_session_pins(struct sk_buff *skb, struct netlink_callback *cb,
+				  struct vpin_session *s, unsigned long *next)
+{
+	return vpin_dump_xa(skb, cb, s, &s->pins, next, vpin_put_pin_obj);
+}
+
 static int vpin_dump_session_leases(struct sk_buff *skb, struct netlink_callback *cb,
 				    struct vpin_session *s, unsigned long *next)
 {
-	struct vpin_klease *lease;
-	unsigned long id;
-	void *hdr;
-
-	xa_for_each_start(&s->leases, id, lease, *next) {
-		if (vpin_dump_begin(skb, cb, &hdr))
-			return -EMSGSIZE;
-		if (vpin_put_lease(skb, s, lease)) {
-			genlmsg_cancel(skb, hdr);
-			return -EMSGSIZE;
-		}
-		genlmsg_end(skb, hdr);
-		*next = id + 1;
-	}
-	return 0;
+	return vpin_dump_xa(skb, cb, s, &s->leases, next, vpin_put_lease_obj);
 }
 
 static int vpin_nl_dump_sessions(struct sk_buff *skb, struct netlink_callback *cb)

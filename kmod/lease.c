@@ -429,9 +429,10 @@ static void vpin_lease_revoke(struct vpin_session *s, u32 id, u32 seq)
 }
 
 /* Start the break of every breakable lease on @vf not yet breaking. */
-static void vpin_file_start_break(struct vpin_file *vf, u32 reason)
+static void vpin_file_start_break(struct vpin_file *vf, u32 reason,
+				  unsigned int break_ms)
 {
-	ktime_t deadline = ktime_add_ms(ktime_get(), vpin_lease_break_ms());
+	ktime_t deadline = ktime_add_ms(ktime_get(), break_ms);
 	struct vpin_klease *lease;
 
 	lockdep_assert_held(&vpin_files_lock);
@@ -488,6 +489,7 @@ static bool vpin_file_is_own(struct vpin_file *vf)
 int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock)
 {
 	struct vpin_klease *expired;
+	unsigned int break_ms;
 	struct vpin_file *vf;
 	long left, timeout;
 	ktime_t next;
@@ -495,6 +497,7 @@ int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock)
 
 	if (!atomic_read(&vpin_nbreakable))
 		return 0;
+	break_ms = vpin_lease_break_ms();
 	mutex_lock(&vpin_files_lock);
 	vf = vpin_file_lookup(inode);
 	if (!vf || !vf->nbreakable) {
@@ -505,7 +508,7 @@ int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock)
 		mutex_unlock(&vpin_files_lock);
 		return -EDEADLK;
 	}
-	vpin_file_start_break(vf, reason);
+	vpin_file_start_break(vf, reason, break_ms);
 	if (nonblock) {
 		mutex_unlock(&vpin_files_lock);
 		return -EWOULDBLOCK;
@@ -514,7 +517,7 @@ int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock)
 
 	while (vf->nbreakable) {
 		/* Leases granted while we wait are broken too. */
-		vpin_file_start_break(vf, reason);
+		vpin_file_start_break(vf, reason, break_ms);
 		expired = vpin_file_expired(vf, &next);
 		mutex_unlock(&vpin_files_lock);
 		if (expired) {
@@ -523,10 +526,12 @@ int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock)
 			vpin_lease_revoke(s, expired->id, READ_ONCE(expired->break_seq));
 			vpin_session_put(s);
 		} else {
-			timeout = nsecs_to_jiffies(ktime_to_ns(ktime_sub(next, ktime_get())));
+			/* Up to the next deadline; one that just passed is 0. */
+			timeout = ktime_to_ns(ktime_sub(next, ktime_get()));
+			timeout = timeout > 0 ? nsecs_to_jiffies(timeout) + 1 : 1;
 			left = wait_event_interruptible_timeout(vf->breakers,
 								!READ_ONCE(vf->nbreakable),
-								timeout + 1);
+								timeout);
 			if (left < 0) {
 				ret = -EINTR;
 				mutex_lock(&vpin_files_lock);

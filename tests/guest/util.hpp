@@ -128,6 +128,7 @@ public:
 	void wait();
 	// Sends a signal and reaps the child; returns its wait status.
 	int kill(int sig);
+	pid_t pid() const { return pid_; }
 
 private:
 	pid_t pid_ = -1;

@@ -121,35 +121,14 @@ void count_sigbus()
 
 void on_signal(int) {}
 
-struct FsKind {
-	const char *name;
-	const char *type;
-	int pmem;
-	bool dax;
-};
+using vt::ext4_dax;
+using vt::FsKind;
+using vt::xfs_dax;
+using vt::xfs_pagecache;
 
-const FsKind ext4_dax{"ext4-dax", "ext4", 0, true};
-const FsKind xfs_dax{"xfs-dax", "xfs", 1, true};
-const FsKind xfs_pagecache{"xfs-pagecache", "xfs", 1, false};
-
-bool has_reflink(const FsKind &k)
-{
-	return std::string(k.type) == "xfs";
-}
-
-class Mount {
+class Mount : public vt::Mount {
 public:
-	explicit Mount(const FsKind &k)
-	{
-		if (k.dax)
-			dax_ = std::make_unique<vt::DaxFs>(k.type, k.pmem);
-		else
-			pagecache_ = std::make_unique<vt::PageCacheFs>(k.type, k.pmem);
-	}
-	std::string path(const std::string &name) const
-	{
-		return dax_ ? dax_->path(name) : pagecache_->path(name);
-	}
+	using vt::Mount::Mount;
 	// A fully written file of file_pages pages of pattern seed.
 	std::string file(const std::string &name, uint64_t seed = 1) const
 	{
@@ -157,10 +136,6 @@ public:
 		vt::make_file(p, pages(file_pages), seed);
 		return p;
 	}
-
-private:
-	std::unique_ptr<vt::DaxFs> dax_;
-	std::unique_ptr<vt::PageCacheFs> pagecache_;
 };
 
 std::string pattern(uint64_t seed)
@@ -551,7 +526,7 @@ std::vector<Op> ops_for(const FsKind &k)
 {
 	std::vector<Op> ops;
 	for (auto &op : all_ops())
-		if (!op.reflink || has_reflink(k))
+		if (!op.reflink || k.is_xfs())
 			ops.push_back(std::move(op));
 	return ops;
 }
@@ -599,7 +574,7 @@ struct Setup {
 	}
 	Files files(const std::string &path) const
 	{
-		return has_reflink(kind) ? Files{path, src, twin} : Files{path, "", ""};
+		return kind.is_xfs() ? Files{path, src, twin} : Files{path, "", ""};
 	}
 
 	const FsKind &kind;

@@ -40,41 +40,12 @@ constexpr size_t file_pages = 16;
 constexpr size_t pin_first = 2;
 constexpr size_t pin_pages = 4;
 
-struct FsKind {
-	const char *name;
-	const char *type;
-	int pmem;
-	bool dax;
-};
-
-const FsKind ext4_dax{"ext4-dax", "ext4", 0, true};
-const FsKind xfs_dax{"xfs-dax", "xfs", 1, true};
-const FsKind ext4_pagecache{"ext4-pagecache", "ext4", 0, false};
-const FsKind xfs_pagecache{"xfs-pagecache", "xfs", 1, false};
-
-bool is_xfs(const FsKind &k)
-{
-	return std::string(k.type) == "xfs";
-}
-
-class Mount {
-public:
-	explicit Mount(const FsKind &k)
-	{
-		if (k.dax)
-			dax_ = std::make_unique<vt::DaxFs>(k.type, k.pmem);
-		else
-			pagecache_ = std::make_unique<vt::PageCacheFs>(k.type, k.pmem);
-	}
-	std::string path(const std::string &name) const
-	{
-		return dax_ ? dax_->path(name) : pagecache_->path(name);
-	}
-
-private:
-	std::unique_ptr<vt::DaxFs> dax_;
-	std::unique_ptr<vt::PageCacheFs> pagecache_;
-};
+using vt::ext4_dax;
+using vt::ext4_pagecache;
+using vt::FsKind;
+using vt::Mount;
+using vt::xfs_dax;
+using vt::xfs_pagecache;
 
 uint64_t file_checksum(const std::string &path, off_t *size)
 {
@@ -468,7 +439,7 @@ void refuse_remap(const Actor &a)
 	const size_t len = pages(1);
 	const off_t in_pin = offset(pin_first);
 	// ext4 has no reflink: the VFS answers EOPNOTSUPP before it looks at the file.
-	const int err = is_xfs(a.t.kind) ? ETXTBSY : EOPNOTSUPP;
+	const int err = a.t.kind.is_xfs() ? ETXTBSY : EOPNOTSUPP;
 	a.refused("FICLONE from it", err, [&] { return ioctl(g, FICLONE, f); });
 	a.refused("FICLONE into it", err, [&] { return ioctl(f, FICLONE, g); });
 	a.refused("FICLONERANGE from it", err, [&] { return clone_range(f, in_pin, g, 0, len); });
@@ -541,13 +512,13 @@ std::vector<NamedGroup> groups(const FsKind &k)
 		 "write, pwrite, pwritev2, O_APPEND, O_DIRECT, io_uring and sendfile writes are ETXTBSY"},
 		{"mmap", refuse_mmap, "new shared writable mappings are ETXTBSY"},
 		{"remap", refuse_remap,
-		 is_xfs(k) ? "FICLONE, FICLONERANGE and FIDEDUPERANGE from or into it are ETXTBSY"
+		 k.is_xfs() ? "FICLONE, FICLONERANGE and FIDEDUPERANGE from or into it are ETXTBSY"
 			   : "FICLONE, FICLONERANGE and FIDEDUPERANGE are EOPNOTSUPP (ext4 has no reflink)"},
 		{"copy_file_range", refuse_copy_file_range, "copy_file_range out of and into it is ETXTBSY"},
 		{"names", refuse_names, "unlink, rename of it, rename over it and RENAME_EXCHANGE are EPERM"},
 		{"swapon", refuse_swapon, "swapon is EBUSY"},
 	};
-	if (is_xfs(k))
+	if (k.is_xfs())
 		all.push_back({"exchange", refuse_exchange,
 			       "XFS_IOC_EXCHANGE_RANGE is ETXTBSY (6.10+), XFS_IOC_SWAPEXT EINVAL"});
 	return all;
@@ -631,7 +602,7 @@ void all_work_after_unlease(const FsKind &k)
 	const int f = t.fd.get(), g = t.other_fd.get();
 	const size_t len = pages(1);
 	const off_t in_pin = offset(pin_first);
-	const bool xfs = is_xfs(k);
+	const bool xfs = k.is_xfs();
 
 	if (xfs) {
 		CHECK_EQ(works("FIDEDUPERANGE from it", [&] { return dedupe(f, in_pin, g, in_pin, len); }),

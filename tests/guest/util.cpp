@@ -440,4 +440,17 @@ Fd make_file(const std::string &path, size_t length, uint64_t seed)
 	return fd;
 }
 
+Mount::Mount(const FsKind &k)
+{
+	if (k.dax)
+		dax_ = std::make_unique<DaxFs>(k.type, k.pmem);
+	else
+		pagecache_ = std::make_unique<PageCacheFs>(k.type, k.pmem);
+}
+
+std::string Mount::path(const std::string &name) const
+{
+	return dax_ ? dax_->path(name) : pagecache_->path(name);
+}
+
 } // namespace vt

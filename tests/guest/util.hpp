@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <sys/ioctl.h>
 #include <sys/types.h>
@@ -199,4 +200,32 @@ private:
 // so that every block is allocated. Returns the descriptor, open O_RDWR.
 Fd make_file(const std::string &path, size_t length, uint64_t seed = 1);
 
+// Which file system a test runs on: DAX (ext4 on pmem0, xfs on pmem1) or the
+// page cache on the same devices.
+struct FsKind {
+	const char *name;
+	const char *type;
+	int pmem;
+	bool dax;
+
+	bool is_xfs() const { return std::string(type) == "xfs"; }
+};
+
+inline constexpr FsKind ext4_dax{"ext4-dax", "ext4", 0, true};
+inline constexpr FsKind xfs_dax{"xfs-dax", "xfs", 1, true};
+inline constexpr FsKind ext4_pagecache{"ext4-pagecache", "ext4", 0, false};
+inline constexpr FsKind xfs_pagecache{"xfs-pagecache", "xfs", 1, false};
+
+// A file system of that kind, mounted for the lifetime of the object.
+class Mount {
+public:
+	explicit Mount(const FsKind &k);
+	std::string path(const std::string &name) const;
+
+private:
+	std::unique_ptr<DaxFs> dax_;
+	std::unique_ptr<PageCacheFs> pagecache_;
+};
+
 } // namespace vt
+

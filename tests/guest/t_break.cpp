@@ -430,40 +430,6 @@ long open_close(const std::string &path, int flags)
 	return 0;
 }
 
-long clone_range(int src, off_t src_off, int dst, off_t dst_off, size_t length)
-{
-	struct file_clone_range r = {};
-	r.src_fd = src;
-	r.src_offset = static_cast<__u64>(src_off);
-	r.src_length = length;
-	r.dest_offset = static_cast<__u64>(dst_off);
-	return ioctl(dst, FICLONERANGE, &r);
-}
-
-// FIDEDUPERANGE of one range, returning the bytes deduplicated or -1 with
-// the per-range status as errno (EBADE: the contents differ).
-long dedupe(int src, off_t src_off, int dst, off_t dst_off, size_t length)
-{
-	alignas(struct file_dedupe_range) char
-		buf[sizeof(struct file_dedupe_range) + sizeof(struct file_dedupe_range_info)] = {};
-	auto *range = reinterpret_cast<struct file_dedupe_range *>(buf);
-	range->src_offset = static_cast<__u64>(src_off);
-	range->src_length = length;
-	range->dest_count = 1;
-	range->info[0].dest_fd = dst;
-	range->info[0].dest_offset = static_cast<__u64>(dst_off);
-	if (ioctl(src, FIDEDUPERANGE, range) < 0)
-		return -1;
-	if (range->info[0].status < 0) {
-		errno = -range->info[0].status;
-		return -1;
-	}
-	if (range->info[0].status == FILE_DEDUPE_RANGE_DIFFERS) {
-		errno = EBADE;
-		return -1;
-	}
-	return static_cast<long>(range->info[0].bytes_deduped);
-}
 
 // A breaker's operation on a file of file_pages pages of pattern 1, and its
 // effect, from the contents before and those of the reflink source
@@ -514,10 +480,10 @@ std::vector<Op> all_ops()
 		 [](const Target &t) { return ioctl(t.fd, FICLONE, t.src); },
 		 [](Content, Content src) { return src; }},
 		{"FICLONERANGE into it", VPIN_BREAK_REMAP, true,
-		 [](const Target &t) { return clone_range(t.src, 0, t.fd, offset(2), pages(2)); },
+		 [](const Target &t) { return vt::clone_range(t.src, 0, t.fd, offset(2), pages(2)); },
 		 [](Content b, Content src) { return with(b, 2, slice(src, 0, 2)); }},
 		{"FIDEDUPERANGE into it", VPIN_BREAK_REMAP, true,
-		 [](const Target &t) { return dedupe(t.twin, offset(2), t.fd, offset(2), pages(4)); },
+		 [](const Target &t) { return vt::dedupe(t.twin, offset(2), t.fd, offset(2), pages(4)); },
 		 [](Content b, Content) { return b; }, static_cast<long>(pages(4))},
 	};
 }

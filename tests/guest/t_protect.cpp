@@ -241,40 +241,6 @@ private:
 	struct io_uring ring_;
 };
 
-// FIDEDUPERANGE of one range, returning like a system call: the per-range
-// status becomes errno (EBADE: the contents differ).
-long dedupe(int src, off_t src_off, int dst, off_t dst_off, size_t length)
-{
-	alignas(struct file_dedupe_range) char
-		buf[sizeof(struct file_dedupe_range) + sizeof(struct file_dedupe_range_info)] = {};
-	auto *range = reinterpret_cast<struct file_dedupe_range *>(buf);
-	range->src_offset = static_cast<__u64>(src_off);
-	range->src_length = length;
-	range->dest_count = 1;
-	range->info[0].dest_fd = dst;
-	range->info[0].dest_offset = static_cast<__u64>(dst_off);
-	if (ioctl(src, FIDEDUPERANGE, range) < 0)
-		return -1;
-	if (range->info[0].status < 0) {
-		errno = -range->info[0].status;
-		return -1;
-	}
-	if (range->info[0].status == FILE_DEDUPE_RANGE_DIFFERS) {
-		errno = EBADE;
-		return -1;
-	}
-	return static_cast<long>(range->info[0].bytes_deduped);
-}
-
-long clone_range(int src, off_t src_off, int dst, off_t dst_off, size_t length)
-{
-	struct file_clone_range r = {};
-	r.src_fd = src;
-	r.src_offset = static_cast<__u64>(src_off);
-	r.src_length = length;
-	r.dest_offset = static_cast<__u64>(dst_off);
-	return ioctl(dst, FICLONERANGE, &r);
-}
 
 long copy_range(int in, off_t in_off, int out, off_t out_off, size_t length)
 {
@@ -442,10 +408,10 @@ void refuse_remap(const Actor &a)
 	const int err = a.t.kind.is_xfs() ? ETXTBSY : EOPNOTSUPP;
 	a.refused("FICLONE from it", err, [&] { return ioctl(g, FICLONE, f); });
 	a.refused("FICLONE into it", err, [&] { return ioctl(f, FICLONE, g); });
-	a.refused("FICLONERANGE from it", err, [&] { return clone_range(f, in_pin, g, 0, len); });
-	a.refused("FICLONERANGE into it", err, [&] { return clone_range(g, 0, f, in_pin, len); });
-	a.refused("FIDEDUPERANGE from it", err, [&] { return dedupe(f, in_pin, g, in_pin, len); });
-	a.refused("FIDEDUPERANGE into it", err, [&] { return dedupe(g, in_pin, f, in_pin, len); });
+	a.refused("FICLONERANGE from it", err, [&] { return vt::clone_range(f, in_pin, g, 0, len); });
+	a.refused("FICLONERANGE into it", err, [&] { return vt::clone_range(g, 0, f, in_pin, len); });
+	a.refused("FIDEDUPERANGE from it", err, [&] { return vt::dedupe(f, in_pin, g, in_pin, len); });
+	a.refused("FIDEDUPERANGE into it", err, [&] { return vt::dedupe(g, in_pin, f, in_pin, len); });
 }
 
 void refuse_copy_file_range(const Actor &a)
@@ -605,14 +571,14 @@ void all_work_after_unlease(const FsKind &k)
 	const bool xfs = k.is_xfs();
 
 	if (xfs) {
-		CHECK_EQ(works("FIDEDUPERANGE from it", [&] { return dedupe(f, in_pin, g, in_pin, len); }),
+		CHECK_EQ(works("FIDEDUPERANGE from it", [&] { return vt::dedupe(f, in_pin, g, in_pin, len); }),
 			 static_cast<long>(len));
-		CHECK_EQ(works("FIDEDUPERANGE into it", [&] { return dedupe(g, 0, f, 0, len); }),
+		CHECK_EQ(works("FIDEDUPERANGE into it", [&] { return vt::dedupe(g, 0, f, 0, len); }),
 			 static_cast<long>(len));
 		works("FICLONE from it", [&] { return ioctl(g, FICLONE, f); });
 		works("FICLONE into it", [&] { return ioctl(f, FICLONE, g); });
-		works("FICLONERANGE from it", [&] { return clone_range(f, in_pin, g, 0, len); });
-		works("FICLONERANGE into it", [&] { return clone_range(g, 0, f, in_pin, len); });
+		works("FICLONERANGE from it", [&] { return vt::clone_range(f, in_pin, g, 0, len); });
+		works("FICLONERANGE into it", [&] { return vt::clone_range(g, 0, f, in_pin, len); });
 		if (kernel_has_exchange_range()) {
 			// Without the lease the file system's own answer shows: mkfs.xfs
 			// of xfsprogs 6.1 cannot enable exchange-range.

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -438,6 +440,39 @@ Fd make_file(const std::string &path, size_t length, uint64_t seed)
 	if (::fsync(fd.get()) < 0)
 		tap::fail("fsync " + path + ": " + tap::errno_name(errno), __FILE__, __LINE__);
 	return fd;
+}
+
+long clone_range(int src, off_t src_off, int dst, off_t dst_off, size_t length)
+{
+	struct file_clone_range r = {};
+	r.src_fd = src;
+	r.src_offset = static_cast<__u64>(src_off);
+	r.src_length = length;
+	r.dest_offset = static_cast<__u64>(dst_off);
+	return ioctl(dst, FICLONERANGE, &r);
+}
+
+long dedupe(int src, off_t src_off, int dst, off_t dst_off, size_t length)
+{
+	alignas(struct file_dedupe_range) char
+		buf[sizeof(struct file_dedupe_range) + sizeof(struct file_dedupe_range_info)] = {};
+	auto *range = reinterpret_cast<struct file_dedupe_range *>(buf);
+	range->src_offset = static_cast<__u64>(src_off);
+	range->src_length = length;
+	range->dest_count = 1;
+	range->info[0].dest_fd = dst;
+	range->info[0].dest_offset = static_cast<__u64>(dst_off);
+	if (ioctl(src, FIDEDUPERANGE, range) < 0)
+		return -1;
+	if (range->info[0].status < 0) {
+		errno = -range->info[0].status;
+		return -1;
+	}
+	if (range->info[0].status == FILE_DEDUPE_RANGE_DIFFERS) {
+		errno = EBADE;
+		return -1;
+	}
+	return static_cast<long>(range->info[0].bytes_deduped);
 }
 
 Mount::Mount(const FsKind &k)

@@ -200,6 +200,12 @@ private:
 // so that every block is allocated. Returns the descriptor, open O_RDWR.
 Fd make_file(const std::string &path, size_t length, uint64_t seed = 1);
 
+// FICLONERANGE of one range, like the system call.
+long clone_range(int src, off_t src_off, int dst, off_t dst_off, size_t length);
+// FIDEDUPERANGE of one range, returning the bytes deduplicated or -1 with
+// the per-range status as errno (EBADE: the contents differ).
+long dedupe(int src, off_t src_off, int dst, off_t dst_off, size_t length);
+
 // Which file system a test runs on: DAX (ext4 on pmem0, xfs on pmem1) or the
 // page cache on the same devices.
 struct FsKind {

@@ -497,7 +497,6 @@ int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock)
 
 	if (!atomic_read(&vpin_nbreakable))
 		return 0;
-	break_ms = vpin_lease_break_ms();
 	mutex_lock(&vpin_files_lock);
 	vf = vpin_file_lookup(inode);
 	if (!vf || !vf->nbreakable) {
@@ -508,13 +507,17 @@ int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock)
 		mutex_unlock(&vpin_files_lock);
 		return -EDEADLK;
 	}
-	vpin_file_start_break(vf, reason, break_ms);
-	if (nonblock) {
-		mutex_unlock(&vpin_files_lock);
-		return -EWOULDBLOCK;
-	}
+	/* The break time may have to be read from a file: not under the lock. */
 	refcount_inc(&vf->ref);
+	mutex_unlock(&vpin_files_lock);
+	break_ms = vpin_lease_break_ms();
+	mutex_lock(&vpin_files_lock);
 
+	if (nonblock) {
+		vpin_file_start_break(vf, reason, break_ms);
+		ret = vf->nbreakable ? -EWOULDBLOCK : 0;
+		goto out;
+	}
 	while (vf->nbreakable) {
 		/* Leases granted while we wait are broken too. */
 		vpin_file_start_break(vf, reason, break_ms);
@@ -540,6 +543,7 @@ int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock)
 		}
 		mutex_lock(&vpin_files_lock);
 	}
+out:
 	vpin_file_put(vf);
 	mutex_unlock(&vpin_files_lock);
 	return ret;

@@ -4,28 +4,42 @@
  *
  * Every leased inode has one struct vpin_file in a global table listing the
  * leases of all sessions on it: conflicts are decided there, and that is
- * where a breaker finds the breakable leases it has to wait for.
+ * where a breaker finds the breakable leases it has to wait for. The table
+ * is read under RCU by the ftrace hooks (hook.c), which must not sleep.
  *
  * Locking, outermost first:
- *   i_rwsem (a breaker in notify_change() holds it)
+ *   i_rwsem (held by a lease grant, and by a breaker that cannot drop it)
+ *   mmap_lock (pin creation)
  *   session lock
  *   vpin_files_lock
- *   mmap_lock
- * A session lock is never held while taking an i_rwsem: protecting and
- * unprotecting a file (which take it) happen outside the session lock, and
- * a breaker drops vpin_files_lock before it takes a session lock to revoke.
+ * No vpin lock is held across GUP, a user copy, or a call into a file
+ * system, and a session lock is only ever held for bounded work: whoever
+ * waits for one (a revoking breaker, a netlink dump) waits briefly.
+ *
+ * A breakable lease is broken by a layout change of its file: the holders
+ * are told, and the change waits until every breakable lease on the file is
+ * gone, at most until the break deadline, after which the waiting changer
+ * revokes what is left. While a break is pending, and while a change that
+ * broke leases is still running, new leases of the file are refused with
+ * EAGAIN: no holder can prolong a break, so every change waits at most one
+ * break time.
  */
 
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/hashtable.h>
+#include <linux/magic.h>
 #include <linux/moduleparam.h>
+#include <linux/mount.h>
+#include <linux/rculist.h>
 #include <linux/refcount.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
+#include "hook.h"
 #include "lease.h"
 #include "netlink.h"
 #include "pin.h"
@@ -38,15 +52,20 @@ module_param(break_time_ms, uint, 0644);
 MODULE_PARM_DESC(break_time_ms,
 		 "Time a breakable lease holder has to release it, in ms (0: /proc/sys/fs/lease-break-time)");
 
+/* The longest break vpin honours from /proc/sys/fs/lease-break-time. */
+#define VPIN_BREAK_MAX_SECS	(24 * 60 * 60)
+
 struct vpin_file {
-	struct hlist_node node;
+	struct hlist_node node;		/* in vpin_files; RCU readers */
+	struct rcu_head rcu;
 	const struct inode *inode;
-	refcount_t ref;			/* leases and waiting breakers */
+	refcount_t ref;			/* leases, breakers, change tokens */
 	struct list_head leases;	/* struct vpin_klease.vfile_node */
 	unsigned int nexclusive;
-	unsigned int nbreakable;
+	unsigned int nbreakable;	/* read without the lock by the hooks */
+	unsigned int nbreaking;		/* breakable leases being broken */
+	unsigned int nchanges;		/* changes that broke leases, running */
 	wait_queue_head_t breakers;	/* woken when a breakable lease goes */
-	struct vpin_protected *protected;	/* while exclusively leased */
 };
 
 static DEFINE_MUTEX(vpin_files_lock);
@@ -54,10 +73,8 @@ static DEFINE_HASHTABLE(vpin_files, 8);
 static atomic_t vpin_nbreakable = ATOMIC_INIT(0);
 static atomic_t vpin_break_seq = ATOMIC_INIT(0);
 
-bool notrace vpin_breakable_leases(void)
-{
-	return atomic_read(&vpin_nbreakable);
-}
+/* A private procfs mount to read lease-break-time from, whoever breaks. */
+static struct vfsmount *vpin_procfs;
 
 static struct vpin_file *vpin_file_lookup(const struct inode *inode)
 {
@@ -73,30 +90,97 @@ static struct vpin_file *vpin_file_lookup(const struct inode *inode)
 static void vpin_file_put(struct vpin_file *vf)
 {
 	lockdep_assert_held(&vpin_files_lock);
-	if (refcount_dec_and_test(&vf->ref))
-		kfree(vf);
+	if (refcount_dec_and_test(&vf->ref)) {
+		hash_del_rcu(&vf->node);
+		kfree_rcu(vf, rcu);
+	}
+}
+
+/* Does @inode have breakable leases? For the hooks: lockless, no sleeping. */
+bool notrace vpin_inode_breakable(const struct inode *inode)
+{
+	struct vpin_file *vf;
+	bool ret = false;
+
+	if (!inode || !atomic_read(&vpin_nbreakable))
+		return false;
+	rcu_read_lock();
+	hash_for_each_possible_rcu(vpin_files, vf, node, (unsigned long)inode) {
+		if (vf->inode == inode) {
+			ret = READ_ONCE(vf->nbreakable);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * File systems whose files a lease cannot mean anything for: their "files"
+ * are kernel interfaces, or (overlayfs) their data lives in another inode,
+ * which is the one mappings and pins see.
+ */
+static bool vpin_fs_leasable(const struct super_block *sb)
+{
+	switch (sb->s_magic) {
+	case PROC_SUPER_MAGIC:
+	case SYSFS_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case SECURITYFS_MAGIC:
+	case SELINUX_MAGIC:
+	case SMACK_MAGIC:
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+	case BPF_FS_MAGIC:
+	case PSTOREFS_MAGIC:
+	case EFIVARFS_MAGIC:
+	case BINFMTFS_MAGIC:
+	case DEVPTS_SUPER_MAGIC:
+	case NSFS_MAGIC:
+	case OVERLAYFS_SUPER_MAGIC:
+	case 0x62656570:	/* configfs */
+	case 0x65735543:	/* fusectl */
+		return false;
+	}
+	return true;
+}
+
+/* The caller owns @file's inode as seen through the file's mount. */
+static bool vpin_owner(struct file *file)
+{
+	vfsuid_t owner = i_uid_into_vfsuid(file_mnt_idmap(file),
+					   file_inode(file));
+
+	return vfsuid_eq_kuid(owner, current_fsuid());
 }
 
 static int vpin_lease_check(const struct vpin_lease *req, struct file *file)
 {
 	struct inode *inode = file_inode(file);
+	bool exclusive = req->type == VPIN_LEASE_EXCLUSIVE;
 
 	if (!S_ISREG(inode->i_mode))
 		return -EINVAL;
-	if (req->type == VPIN_LEASE_EXCLUSIVE) {
-		if (!(file->f_mode & FMODE_WRITE))
-			return -EBADF;
-		if (!uid_eq(current_fsuid(), inode->i_uid) &&
-		    !capable(CAP_LINUX_IMMUTABLE))
-			return -EPERM;
-		/* A file protected by a lease is found busy when attaching. */
-		if (IS_SWAPFILE(inode) && !vpin_inode_protected(inode))
-			return -ETXTBSY;
-	}
+	if (!vpin_fs_leasable(inode->i_sb) || !file->f_op->mmap)
+		return -EOPNOTSUPP;
+	if (exclusive && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	/* As fcntl(F_SETLEASE); protecting a file is like chattr +i. */
+	if (!vpin_owner(file) &&
+	    !capable(exclusive ? CAP_LINUX_IMMUTABLE : CAP_LEASE))
+		return -EPERM;
+	/* A file protected by a lease is found busy when attaching. */
+	if (IS_SWAPFILE(inode) && !vpin_inode_protected(inode))
+		return -ETXTBSY;
 	return 0;
 }
 
-/* Attach @lease to its inode's entry, creating it, unless it conflicts. */
+/*
+ * Attach @lease to its inode's entry, creating it, unless it conflicts.
+ * Called with the inode's i_rwsem held, so that no layout change that holds
+ * it runs meanwhile.
+ */
 static int vpin_file_attach(struct vpin_klease *lease)
 {
 	const struct inode *inode = file_inode(lease->file);
@@ -117,8 +201,14 @@ static int vpin_file_attach(struct vpin_klease *lease)
 		refcount_set(&vf->ref, 1);
 		INIT_LIST_HEAD(&vf->leases);
 		init_waitqueue_head(&vf->breakers);
-		hash_add(vpin_files, &vf->node, (unsigned long)inode);
-	} else if (vf->nexclusive || (exclusive && !list_empty(&vf->leases))) {
+		hash_add_rcu(vpin_files, &vf->node, (unsigned long)inode);
+	} else if (vf->nexclusive) {
+		ret = -EBUSY;
+		goto out;
+	} else if (vf->nbreaking || vf->nchanges) {
+		ret = -EAGAIN;
+		goto out;
+	} else if (exclusive && !list_empty(&vf->leases)) {
 		ret = -EBUSY;
 		goto out;
 	} else {
@@ -127,7 +217,7 @@ static int vpin_file_attach(struct vpin_klease *lease)
 	if (exclusive) {
 		vf->nexclusive++;
 	} else {
-		vf->nbreakable++;
+		WRITE_ONCE(vf->nbreakable, vf->nbreakable + 1);
 		atomic_inc(&vpin_nbreakable);
 	}
 	list_add_tail(&lease->vfile_node, &vf->leases);
@@ -147,39 +237,15 @@ static void vpin_file_detach(struct vpin_klease *lease)
 	if (lease->type == VPIN_LEASE_EXCLUSIVE) {
 		vf->nexclusive--;
 	} else {
-		vf->nbreakable--;
+		if (lease->breaking)
+			vf->nbreaking--;
+		WRITE_ONCE(vf->nbreakable, vf->nbreakable - 1);
 		atomic_dec(&vpin_nbreakable);
 		wake_up_all(&vf->breakers);
 	}
-	if (list_empty(&vf->leases))
-		hash_del(&vf->node);
 	vpin_file_put(vf);
 	mutex_unlock(&vpin_files_lock);
 	lease->vfile = NULL;
-}
-
-/*
- * Put the file of an exclusive lease into the protected state. Protection
- * comes first, so that no layout change can start between the allocation
- * check and the moment it would be refused. Takes i_rwsem: never called
- * under a session lock.
- */
-static int vpin_lease_protect(struct vpin_klease *lease)
-{
-	struct vpin_protected *p;
-	int ret;
-
-	ret = vpin_protect(lease->file, &p);
-	if (ret)
-		return ret;
-	ret = vpin_check_allocated(lease->file);
-	if (ret) {
-		vpin_unprotect(p);
-		return ret;
-	}
-	lease->protected = p;
-	vpin_stats_add(&vpin_stats.protected_files, 1);
-	return 0;
 }
 
 static void vpin_lease_unprotect(struct vpin_klease *lease)
@@ -189,26 +255,35 @@ static void vpin_lease_unprotect(struct vpin_klease *lease)
 	vpin_unprotect(lease->protected);
 	lease->protected = NULL;
 	vpin_stats_add(&vpin_stats.protected_files, -1);
+	if (lease->id)	/* it was granted */
+		vpin_nl_lease_event(lease->session, lease, VPIN_EVENT_PROTECT_OFF);
 }
 
-/* The end of a lease that is no longer in its session: see vpin_lease_unlink(). */
+/*
+ * The end of a lease that is no longer in its session and has no pins left:
+ * see vpin_lease_unlink(). Protection goes, then waiting breakers are let go.
+ */
 static void vpin_lease_free(struct vpin_klease *lease)
 {
-	if (lease->protected) {
-		vpin_lease_unprotect(lease);
-		vpin_nl_lease_event(lease->session, lease, VPIN_EVENT_PROTECT_OFF);
-	}
+	vpin_lease_unprotect(lease);
 	if (lease->vfile)
 		vpin_file_detach(lease);
 	fput(lease->file);
 	kfree(lease);
 }
 
+/*
+ * Grant a lease and publish its id at @uid before the lease is visible, so
+ * that a failed copy leaves nothing behind.
+ */
 int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
-		      u32 *id)
+		      u64 __user *uid)
 {
 	struct vpin_klease *lease;
+	struct inode *inode;
 	struct file *file;
+	unsigned int need;
+	u32 id;
 	int ret;
 
 	if (req->flags || req->reserved0 || !vpin_zero(req->reserved))
@@ -219,6 +294,7 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	file = fget(req->fd);
 	if (!file)
 		return -EBADF;
+	inode = file_inode(file);
 	ret = vpin_lease_check(req, file);
 	if (ret)
 		goto err_fput;
@@ -233,36 +309,70 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	lease->file = file;
 	lease->created = ktime_get_boottime();
 
-	ret = vpin_file_attach(lease);
+	ret = vpin_hook_fs(inode->i_sb->s_type);
 	if (ret)
 		goto err_free;
-	if (lease->type == VPIN_LEASE_EXCLUSIVE) {
-		ret = vpin_lease_protect(lease);
+	if (inode_lock_killable(inode)) {
+		ret = -EINTR;
+		goto err_free;
+	}
+	ret = vpin_file_attach(lease);
+	if (!ret && lease->type == VPIN_LEASE_EXCLUSIVE) {
+		ret = vpin_protect(inode, &lease->protected);
 		if (ret)
-			goto err_detach;
+			vpin_file_detach(lease);
+	}
+	inode_unlock(inode);
+	if (ret)
+		goto err_free;
+	if (lease->protected)
+		vpin_stats_add(&vpin_stats.protected_files, 1);
+
+	/*
+	 * With the file protected no layout change can start any more: the
+	 * check of its blocks stays true. A breakable lease does not keep the
+	 * blocks, but pins of FS-DAX blocks shared with another file are
+	 * refused up front (a reflink later breaks the lease).
+	 */
+	need = 0;
+	if (lease->type == VPIN_LEASE_EXCLUSIVE)
+		need = VPIN_EXTENTS_ALLOCATED | VPIN_EXTENTS_UNSHARED;
+	else if (IS_DAX(inode))
+		need = VPIN_EXTENTS_UNSHARED;
+	if (need) {
+		ret = vpin_check_extents(file, need);
+		if (ret)
+			goto err_release;
 	}
 
 	mutex_lock(&s->lock);
-	ret = xa_alloc_cyclic(&s->leases, &lease->id, lease, xa_limit_32b,
+	ret = xa_alloc_cyclic(&s->leases, &id, NULL, xa_limit_32b,
 			      &s->next_lease_id, GFP_KERNEL_ACCOUNT);
-	if (ret < 0) {
-		mutex_unlock(&s->lock);
-		goto err_unprotect;
-	}
-	s->nleases++;
-	*id = lease->id;
 	mutex_unlock(&s->lock);
-
+	if (ret < 0)
+		goto err_release;
+	if (put_user((u64)id, uid)) {
+		ret = -EFAULT;
+		goto err_erase;
+	}
+	mutex_lock(&s->lock);
+	lease->id = id;
+	xa_store(&s->leases, id, lease, GFP_KERNEL_ACCOUNT);
+	s->nleases++;
 	vpin_stats_add(&vpin_stats.leases, 1);
 	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_GRANTED);
 	if (lease->protected)
 		vpin_nl_lease_event(s, lease, VPIN_EVENT_PROTECT_ON);
+	mutex_unlock(&s->lock);
 	return 0;
 
-err_unprotect:
-	vpin_lease_unprotect(lease);
-err_detach:
-	vpin_file_detach(lease);
+err_erase:
+	mutex_lock(&s->lock);
+	xa_erase(&s->leases, id);
+	mutex_unlock(&s->lock);
+err_release:
+	vpin_lease_free(lease);
+	return ret;
 err_free:
 	kfree(lease);
 err_fput:
@@ -271,12 +381,12 @@ err_fput:
 }
 
 /*
- * Take @lease out of its session, releasing the session's pins on the file
- * for a breakable lease. A breakable lease also leaves its file entry here,
- * which lets waiting breakers go on. The rest, which may take i_rwsem, is
- * vpin_lease_free()'s, after the session lock is dropped.
+ * Take @lease out of its session; the session's pins on the file under a
+ * breakable lease are detached onto @gone. The rest happens without the
+ * session lock: the pins are unpinned, then vpin_lease_free().
  */
-static void vpin_lease_unlink(struct vpin_session *s, struct vpin_klease *lease)
+static void vpin_lease_unlink(struct vpin_session *s, struct vpin_klease *lease,
+			      struct list_head *gone)
 {
 	struct vpin_kpin *pin;
 	unsigned long id;
@@ -285,19 +395,18 @@ static void vpin_lease_unlink(struct vpin_session *s, struct vpin_klease *lease)
 	if (lease->npins) {
 		xa_for_each(&s->pins, id, pin)
 			if (pin->lease == lease)
-				vpin_pin_release(s, pin);
+				vpin_pin_detach(s, pin, gone);
 	}
 	xa_erase(&s->leases, lease->id);
 	s->nleases--;
 	vpin_stats_add(&vpin_stats.leases, -1);
 	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_RELEASED);
-	if (lease->type == VPIN_LEASE_BREAKABLE)
-		vpin_file_detach(lease);
 }
 
 int vpin_lease_destroy(struct vpin_session *s, u32 id)
 {
 	struct vpin_klease *lease;
+	LIST_HEAD(gone);
 
 	mutex_lock(&s->lock);
 	lease = xa_load(&s->leases, id);
@@ -309,8 +418,9 @@ int vpin_lease_destroy(struct vpin_session *s, u32 id)
 		mutex_unlock(&s->lock);
 		return -EBUSY;
 	}
-	vpin_lease_unlink(s, lease);
+	vpin_lease_unlink(s, lease, &gone);
 	mutex_unlock(&s->lock);
+	vpin_pin_free_list(s, &gone);
 	vpin_lease_free(lease);
 	return 0;
 }
@@ -320,17 +430,19 @@ void vpin_lease_release_all(struct vpin_session *s)
 {
 	struct vpin_klease *lease;
 	unsigned long id;
+	LIST_HEAD(leases);
 	LIST_HEAD(gone);
 
 	mutex_lock(&s->lock);
 	xa_for_each(&s->leases, id, lease) {
-		vpin_lease_unlink(s, lease);
-		list_add_tail(&lease->session_node, &gone);
+		vpin_lease_unlink(s, lease, &gone);
+		list_add_tail(&lease->session_node, &leases);
 	}
 	mutex_unlock(&s->lock);
 
-	while (!list_empty(&gone)) {
-		lease = list_first_entry(&gone, struct vpin_klease, session_node);
+	vpin_pin_free_list(s, &gone);
+	while (!list_empty(&leases)) {
+		lease = list_first_entry(&leases, struct vpin_klease, session_node);
 		list_del(&lease->session_node);
 		vpin_lease_free(lease);
 	}
@@ -349,6 +461,18 @@ struct vpin_klease *vpin_lease_find(struct vpin_session *s,
 	return NULL;
 }
 
+/* Is @lease being broken, and if so, how long until it is revoked? */
+bool vpin_lease_state(const struct vpin_klease *lease, u64 *left_ms)
+{
+	s64 left;
+
+	if (!READ_ONCE(lease->breaking))
+		return false;
+	left = ktime_ms_delta(READ_ONCE(lease->deadline), ktime_get());
+	*left_ms = left > 0 ? left : 0;
+	return true;
+}
+
 void vpin_lease_show(struct seq_file *m, const struct vpin_klease *lease)
 {
 	const struct inode *inode = file_inode(lease->file);
@@ -362,8 +486,12 @@ void vpin_lease_show(struct seq_file *m, const struct vpin_klease *lease)
 	seq_putc(m, '\n');
 }
 
-/* /proc/sys/fs/lease-break-time is static in fs/locks.c: read it. */
-static unsigned int vpin_lease_break_ms(void)
+/*
+ * /proc/sys/fs/lease-break-time is static in fs/locks.c: read it, through
+ * vpin's own procfs mount, so that the breaker's mount namespace does not
+ * decide whose file is read.
+ */
+static unsigned int vpin_break_ms(void)
 {
 	unsigned int ms = READ_ONCE(break_time_ms), secs = 45;
 	struct file *f;
@@ -373,7 +501,10 @@ static unsigned int vpin_lease_break_ms(void)
 
 	if (ms)
 		return ms;
-	f = filp_open("/proc/sys/fs/lease-break-time", O_RDONLY, 0);
+	if (!vpin_procfs)
+		return secs * MSEC_PER_SEC;
+	f = file_open_root_mnt(vpin_procfs, "sys/fs/lease-break-time",
+			       O_RDONLY, 0);
 	if (IS_ERR(f))
 		return secs * MSEC_PER_SEC;
 	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
@@ -383,18 +514,16 @@ static unsigned int vpin_lease_break_ms(void)
 		if (kstrtouint(strim(buf), 10, &secs))
 			secs = 45;
 	}
-	return secs * MSEC_PER_SEC;
+	return min(secs, VPIN_BREAK_MAX_SECS) * MSEC_PER_SEC;
 }
 
-static void vpin_lease_event(struct vpin_klease *lease, u32 type, u32 reason,
-			     pid_t breaker)
+static void vpin_lease_event(struct vpin_klease *lease, u32 type, u32 reason)
 {
 	const struct inode *inode = file_inode(lease->file);
 	struct vpin_event ev = {
 		.type = type,
 		.lease_id = lease->id,
 		.reason = reason,
-		.breaker_pid = breaker,
 		.dev = inode->i_sb->s_dev,
 		.ino = inode->i_ino,
 		.deadline_ns = ktime_to_ns(lease->deadline),
@@ -402,16 +531,44 @@ static void vpin_lease_event(struct vpin_klease *lease, u32 type, u32 reason,
 
 	/* Netlink first: a holder that reacts at once must not overtake it. */
 	vpin_nl_lease_event(lease->session, lease, type);
-	vpin_session_queue_event(lease->session, &ev);
+	vpin_session_queue_event(lease->session, &ev, task_tgid(current));
 }
 
 /*
- * Revoke a breakable lease whose break time has passed: its pins go, the
- * session's opener gets SIGBUS. Called by a breaker holding no vpin lock.
+ * SIGBUS for the session's opener, if the session's creator could signal
+ * it: the rule fcntl(F_SETOWN) signals follow (sigio_perm()), so that an
+ * opener that has since exec'd a set-user-ID program is left alone.
+ */
+static void vpin_signal_owner(struct vpin_session *s)
+{
+	const struct cred *cred = s->cred, *tcred;
+	struct task_struct *p;
+	bool may;
+
+	rcu_read_lock();
+	p = pid_task(s->owner, PIDTYPE_TGID);
+	if (p) {
+		tcred = __task_cred(p);
+		may = uid_eq(cred->euid, GLOBAL_ROOT_UID) ||
+		      uid_eq(cred->euid, tcred->suid) ||
+		      uid_eq(cred->euid, tcred->uid) ||
+		      uid_eq(cred->uid, tcred->suid) ||
+		      uid_eq(cred->uid, tcred->uid);
+		if (may)
+			kill_pid(s->owner, SIGBUS, 1);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Revoke a breakable lease whose break time has passed: its pins go, then
+ * the lease, the session's opener gets SIGBUS. Called by a breaker holding
+ * no vpin lock, with a reference on @s.
  */
 static void vpin_lease_revoke(struct vpin_session *s, u32 id, u32 seq)
 {
 	struct vpin_klease *lease;
+	LIST_HEAD(gone);
 
 	mutex_lock(&s->lock);
 	lease = xa_load(&s->leases, id);
@@ -420,11 +577,11 @@ static void vpin_lease_revoke(struct vpin_session *s, u32 id, u32 seq)
 		mutex_unlock(&s->lock);
 		return;
 	}
-	vpin_lease_event(lease, VPIN_EVENT_LEASE_REVOKED, lease->break_reason,
-			 task_tgid_vnr(current));
-	vpin_lease_unlink(s, lease);
+	vpin_lease_event(lease, VPIN_EVENT_LEASE_REVOKED, lease->break_reason);
+	vpin_lease_unlink(s, lease, &gone);
 	mutex_unlock(&s->lock);
-	kill_pid(s->owner, SIGBUS, 1);
+	vpin_pin_free_list(s, &gone);
+	vpin_signal_owner(s);
 	vpin_lease_free(lease);
 }
 
@@ -439,18 +596,25 @@ static void vpin_file_start_break(struct vpin_file *vf, u32 reason,
 	list_for_each_entry(lease, &vf->leases, vfile_node) {
 		if (lease->type != VPIN_LEASE_BREAKABLE || lease->breaking)
 			continue;
-		lease->deadline = deadline;
+		WRITE_ONCE(lease->deadline, deadline);
 		lease->break_reason = reason;
 		WRITE_ONCE(lease->break_seq, atomic_inc_return(&vpin_break_seq));
 		WRITE_ONCE(lease->breaking, true);
-		vpin_lease_event(lease, VPIN_EVENT_LEASE_BREAK, reason,
-				 task_tgid_vnr(current));
+		vf->nbreaking++;
+		vpin_lease_event(lease, VPIN_EVENT_LEASE_BREAK, reason);
 	}
 }
 
-/* The breakable lease on @vf to revoke now, if any, with its session held. */
-static struct vpin_klease *vpin_file_expired(struct vpin_file *vf,
-					     ktime_t *next)
+/* A lease to revoke now: what a breaker needs after dropping the lock. */
+struct vpin_expired {
+	struct vpin_session *session;	/* referenced */
+	u32 id;
+	u32 seq;
+};
+
+/* Find a breakable lease on @vf whose time is up, else the next deadline. */
+static bool vpin_file_expired(struct vpin_file *vf, struct vpin_expired *exp,
+			      ktime_t *next)
 {
 	struct vpin_klease *lease;
 	ktime_t now = ktime_get();
@@ -462,11 +626,14 @@ static struct vpin_klease *vpin_file_expired(struct vpin_file *vf,
 			continue;
 		if (ktime_compare(lease->deadline, now) <= 0) {
 			vpin_session_get(lease->session);
-			return lease;
+			exp->session = lease->session;
+			exp->id = lease->id;
+			exp->seq = lease->break_seq;
+			return true;
 		}
 		*next = min(*next, lease->deadline);
 	}
-	return NULL;
+	return false;
 }
 
 static bool vpin_file_is_own(struct vpin_file *vf)
@@ -483,18 +650,22 @@ static bool vpin_file_is_own(struct vpin_file *vf)
 /*
  * A layout change of @inode is starting: break the breakable leases on it
  * and wait until they are gone, revoking those whose time is up. Returns 0
- * when the change may go on, -EDEADLK for a change by a holder itself,
- * -EWOULDBLOCK for a non-blocking changer, -EINTR on a signal.
+ * when the change may go on, with *@token set if leases were broken (the
+ * caller passes it to vpin_break_done() once the change is over); -EDEADLK
+ * for a change by a holder itself (unless VPIN_BREAK_NOSELF), -EWOULDBLOCK
+ * for a non-blocking changer, -EINTR on a signal.
  */
-int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock)
+int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
+		     struct vpin_file **token)
 {
-	struct vpin_klease *expired;
+	struct vpin_expired exp;
 	unsigned int break_ms;
 	struct vpin_file *vf;
 	long left, timeout;
 	ktime_t next;
 	int ret = 0;
 
+	*token = NULL;
 	if (!atomic_read(&vpin_nbreakable))
 		return 0;
 	mutex_lock(&vpin_files_lock);
@@ -503,48 +674,87 @@ int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock)
 		mutex_unlock(&vpin_files_lock);
 		return 0;
 	}
-	if (vpin_file_is_own(vf)) {
+	if (!(flags & VPIN_BREAK_NOSELF) && vpin_file_is_own(vf)) {
 		mutex_unlock(&vpin_files_lock);
 		return -EDEADLK;
 	}
-	/* The break time may have to be read from a file: not under the lock. */
+	/* From here on no lease of the file can be granted. */
 	refcount_inc(&vf->ref);
+	vf->nchanges++;
+	/* The break time may have to be read from a file: not under the lock. */
 	mutex_unlock(&vpin_files_lock);
-	break_ms = vpin_lease_break_ms();
+	break_ms = vpin_break_ms();
 	mutex_lock(&vpin_files_lock);
 
-	if (nonblock) {
-		vpin_file_start_break(vf, reason, break_ms);
+	vpin_file_start_break(vf, reason, break_ms);
+	if (flags & VPIN_BREAK_NONBLOCK) {
 		ret = vf->nbreakable ? -EWOULDBLOCK : 0;
 		goto out;
 	}
 	while (vf->nbreakable) {
-		/* Leases granted while we wait are broken too. */
-		vpin_file_start_break(vf, reason, break_ms);
-		expired = vpin_file_expired(vf, &next);
-		mutex_unlock(&vpin_files_lock);
-		if (expired) {
-			struct vpin_session *s = expired->session;
-
-			vpin_lease_revoke(s, expired->id, READ_ONCE(expired->break_seq));
-			vpin_session_put(s);
-		} else {
-			/* Up to the next deadline; one that just passed is 0. */
-			timeout = ktime_to_ns(ktime_sub(next, ktime_get()));
-			timeout = timeout > 0 ? nsecs_to_jiffies(timeout) + 1 : 1;
-			left = wait_event_interruptible_timeout(vf->breakers,
-								!READ_ONCE(vf->nbreakable),
-								timeout);
-			if (left < 0) {
-				ret = -EINTR;
-				mutex_lock(&vpin_files_lock);
-				break;
-			}
+		if (vpin_file_expired(vf, &exp, &next)) {
+			mutex_unlock(&vpin_files_lock);
+			vpin_lease_revoke(exp.session, exp.id, exp.seq);
+			vpin_session_put(exp.session);
+			mutex_lock(&vpin_files_lock);
+			continue;
 		}
+		mutex_unlock(&vpin_files_lock);
+		/* Up to the next deadline; one that just passed is 0. */
+		timeout = ktime_to_ns(ktime_sub(next, ktime_get()));
+		timeout = timeout > 0 ? nsecs_to_jiffies(timeout) + 1 : 1;
+		left = wait_event_interruptible_timeout(vf->breakers,
+							!READ_ONCE(vf->nbreakable),
+							timeout);
 		mutex_lock(&vpin_files_lock);
+		if (left < 0) {
+			ret = -EINTR;
+			break;
+		}
 	}
 out:
-	vpin_file_put(vf);
+	if (ret) {
+		vf->nchanges--;
+		vpin_file_put(vf);
+	} else {
+		*token = vf;
+	}
 	mutex_unlock(&vpin_files_lock);
 	return ret;
+}
+
+/* The change that vpin_lease_break() let go is over. */
+void vpin_break_done(struct vpin_file *token)
+{
+	if (!token)
+		return;
+	mutex_lock(&vpin_files_lock);
+	token->nchanges--;
+	vpin_file_put(token);
+	mutex_unlock(&vpin_files_lock);
+}
+
+int vpin_lease_init(void)
+{
+	struct file_system_type *proc = get_fs_type("proc");
+	struct vfsmount *mnt;
+
+	/* Without it, an unset break_time_ms means lease-break-time's default. */
+	if (!proc)
+		return 0;
+	mnt = kern_mount(proc);
+	if (IS_ERR(mnt))
+		pr_warn("no procfs mount for lease-break-time: %ld\n",
+			PTR_ERR(mnt));
+	else
+		vpin_procfs = mnt;
+	return 0;
+}
+
+void vpin_lease_exit(void)
+{
+	if (vpin_procfs)
+		kern_unmount(vpin_procfs);
+	/* Let kfree_rcu() of vpin_file entries finish before the text goes. */
+	rcu_barrier();
 }

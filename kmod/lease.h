@@ -35,13 +35,28 @@ struct vpin_klease {
 };
 
 int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
-		      u32 *id);
+		      u64 __user *uid);
 int vpin_lease_destroy(struct vpin_session *s, u32 id);
 void vpin_lease_release_all(struct vpin_session *s);
 struct vpin_klease *vpin_lease_find(struct vpin_session *s,
 				    const struct inode *inode);
 void vpin_lease_show(struct seq_file *m, const struct vpin_klease *lease);
-int vpin_lease_break(const struct inode *inode, u32 reason, bool nonblock);
-bool vpin_breakable_leases(void);
+bool vpin_lease_state(const struct vpin_klease *lease, u64 *left_ms);
+
+/*
+ * Breaking breakable leases before a layout change of @inode. A successful
+ * vpin_lease_break() hands out a token that keeps new leases of the file
+ * refused (EAGAIN) until vpin_break_done() says the change is over.
+ */
+#define VPIN_BREAK_NONBLOCK	0x1	/* EWOULDBLOCK instead of waiting */
+#define VPIN_BREAK_NOSELF	0x2	/* a holder's own change is not EDEADLK */
+
+int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
+		     struct vpin_file **token);
+void vpin_break_done(struct vpin_file *token);
+bool vpin_inode_breakable(const struct inode *inode);
+
+int vpin_lease_init(void);
+void vpin_lease_exit(void);
 
 #endif /* VPIN_LEASE_H */

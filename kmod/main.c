@@ -11,8 +11,9 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 
+#include "hook.h"
+#include "lease.h"
 #include "netlink.h"
-#include "protect.h"
 #include "session.h"
 #include "version.h"
 
@@ -42,14 +43,17 @@ static int __init vpin_init(void)
 {
 	int ret;
 
-	ret = vpin_protect_init();
+	ret = vpin_lease_init();
 	if (ret)
 		return ret;
+	ret = vpin_hook_init();
+	if (ret)
+		goto err_lease;
 	ret = vpin_nl_init();
 	if (ret) {
 		pr_err("cannot register the %s netlink family: %d\n",
 		       VPIN_GENL_NAME, ret);
-		goto err_protect;
+		goto err_hook;
 	}
 	ret = misc_register(&vpin_misc);
 	if (ret) {
@@ -61,8 +65,10 @@ static int __init vpin_init(void)
 
 err_nl:
 	vpin_nl_exit();
-err_protect:
-	vpin_protect_exit();
+err_hook:
+	vpin_hook_exit();
+err_lease:
+	vpin_lease_exit();
 	return ret;
 }
 
@@ -70,7 +76,8 @@ static void __exit vpin_exit(void)
 {
 	misc_deregister(&vpin_misc);
 	vpin_nl_exit();
-	vpin_protect_exit();
+	vpin_hook_exit();
+	vpin_lease_exit();
 	pr_info("unloaded\n");
 }
 

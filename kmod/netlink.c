@@ -113,6 +113,8 @@ static int vpin_put_lease(struct sk_buff *skb, const struct vpin_session *s,
 			  const struct vpin_klease *lease)
 {
 	struct nlattr *nest = nla_nest_start(skb, VPIN_A_LEASE);
+	u64 left_ms = 0;
+	bool breaking = vpin_lease_state(lease, &left_ms);
 
 	if (!nest)
 		return -EMSGSIZE;
@@ -120,7 +122,10 @@ static int vpin_put_lease(struct sk_buff *skb, const struct vpin_session *s,
 			      VPIN_LEASE_A_PAD) ||
 	    nla_put_u32(skb, VPIN_LEASE_A_ID, lease->id) ||
 	    nla_put_u32(skb, VPIN_LEASE_A_TYPE, lease->type) ||
-	    nla_put_u32(skb, VPIN_LEASE_A_STATE, VPIN_LEASE_STATE_GRANTED) ||
+	    nla_put_u32(skb, VPIN_LEASE_A_STATE, breaking ?
+			VPIN_LEASE_STATE_BREAKING : VPIN_LEASE_STATE_GRANTED) ||
+	    (breaking && nla_put_u64_64bit(skb, VPIN_LEASE_A_BREAK_DEADLINE_MS,
+					   left_ms, VPIN_LEASE_A_PAD)) ||
 	    nla_put_u64_64bit(skb, VPIN_LEASE_A_PINS, lease->npins,
 			      VPIN_LEASE_A_PAD) ||
 	    nla_put_u64_64bit(skb, VPIN_LEASE_A_AGE_MS,
@@ -242,41 +247,61 @@ static int vpin_dump_begin(struct sk_buff *skb, struct netlink_callback *cb,
 }
 
 /*
+ * The next session to dump: the first visible one with an id at or above
+ * @from, referenced. vpin_sessions_lock is dropped before a session lock is
+ * taken, so a dump never makes session opens or other dumps wait.
+ */
+static struct vpin_session *vpin_dump_next(struct netlink_callback *cb, u64 from)
+{
+	struct vpin_viewer v = vpin_dump_viewer(cb);
+	u64 filter = cb->args[DUMP_FILTER];
+	struct vpin_session *s, *found = NULL;
+
+	mutex_lock(&vpin_sessions_lock);
+	cb->seq = atomic_read(&vpin_stats.generation) | 1;
+	list_for_each_entry(s, &vpin_sessions, node) {
+		if (s->id < from || !vpin_visible(&v, s) ||
+		    (filter && s->id != filter))
+			continue;
+		vpin_session_get(s);
+		found = s;
+		break;
+	}
+	mutex_unlock(&vpin_sessions_lock);
+	return found;
+}
+
+/*
  * Walk the visible sessions from where the last message stopped and let @fn
  * put objects, one netlink message each.
  */
 static int vpin_dump_walk(struct sk_buff *skb, struct netlink_callback *cb,
 			  vpin_dump_obj_fn fn)
 {
-	struct vpin_viewer v = vpin_dump_viewer(cb);
-	u64 filter = cb->args[DUMP_FILTER];
 	struct vpin_session *s;
 	int ret = 0;
 
-	mutex_lock(&vpin_sessions_lock);
-	cb->seq = atomic_read(&vpin_stats.generation) | 1;
-	list_for_each_entry(s, &vpin_sessions, node) {
+	while ((s = vpin_dump_next(cb, cb->args[DUMP_SESSION]))) {
 		unsigned long next;
 
-		if (s->id < cb->args[DUMP_SESSION])
-			continue;
-		if (!vpin_visible(&v, s) || (filter && s->id != filter))
-			continue;
 		if (s->id != cb->args[DUMP_SESSION])
 			cb->args[DUMP_OBJECT] = 0;
 		cb->args[DUMP_SESSION] = s->id;
-
 		next = cb->args[DUMP_OBJECT];
-		mutex_lock(&s->lock);
-		ret = fn(skb, cb, s, &next);
+		if (mutex_lock_killable(&s->lock)) {
+			vpin_session_put(s);
+			return -EINTR;
+		}
+		if (!s->released)
+			ret = fn(skb, cb, s, &next);
 		mutex_unlock(&s->lock);
+		vpin_session_put(s);
 		cb->args[DUMP_OBJECT] = next;
 		if (ret)
 			break;
 		cb->args[DUMP_OBJECT] = 0;
 		cb->args[DUMP_SESSION] = s->id + 1;
 	}
-	mutex_unlock(&vpin_sessions_lock);
 	if (ret == -EMSGSIZE)
 		return skb->len;
 	return ret ? ret : skb->len;
@@ -405,6 +430,8 @@ static struct genl_family vpin_genl_family __ro_after_init = {
 	.mcgrps = vpin_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(vpin_mcgrps),
 	.resv_start_op = VPIN_CMD_GET_STATUS,
+	/* Every operation does its own locking: no genl_mutex around them. */
+	.parallel_ops = true,
 };
 
 /* Drop the event for listeners that may not see it: returns true to drop. */

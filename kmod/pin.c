@@ -104,35 +104,96 @@ static int vpin_check_range(struct mm_struct *mm, unsigned long start,
 	return 0;
 }
 
-/* Charge pinned pages like RDMA registrations do: pinned_vm, RLIMIT_MEMLOCK. */
-static int vpin_charge(struct mm_struct *mm, unsigned long npages)
+/*
+ * Charge pinned pages as io_uring does: to the user, against
+ * RLIMIT_MEMLOCK, unless the caller has CAP_IPC_LOCK. The charge stays with
+ * the pin, whichever process holds the session by then, so pins passed
+ * around or outliving their process are still counted. The address space's
+ * pinned_vm (VmPin) shows them too.
+ */
+static int vpin_charge(struct vpin_session *s, struct vpin_kpin *pin)
 {
-	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	s64 pinned;
+	unsigned long limit, cur, want;
+	struct user_struct *user;
 
-	pinned = atomic64_add_return(npages, &mm->pinned_vm);
-	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
-		atomic64_sub(npages, &mm->pinned_vm);
-		return -ENOMEM;
+	if (!capable(CAP_IPC_LOCK)) {
+		user = current_user();
+		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+		cur = atomic_long_read(&user->locked_vm);
+		do {
+			want = cur + pin->npages;
+			if (want > limit || want < cur)
+				return -ENOMEM;
+		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, want));
+		pin->user = get_uid(user);
+		pin->charged = true;
 	}
+	atomic64_add(pin->npages, &s->mm->pinned_vm);
 	return 0;
 }
 
-static void vpin_uncharge(struct mm_struct *mm, unsigned long npages)
+static void vpin_uncharge(struct vpin_session *s, struct vpin_kpin *pin)
 {
-	atomic64_sub(npages, &mm->pinned_vm);
+	atomic64_sub(pin->npages, &s->mm->pinned_vm);
+	if (pin->charged) {
+		atomic_long_sub(pin->npages, &pin->user->locked_vm);
+		free_uid(pin->user);
+		pin->charged = false;
+	}
 }
 
+/*
+ * Release @npages pinned pages. Pages written through a writable pin are
+ * dirtied for their owner's sake: page cache and anonymous pages, the
+ * copy-on-write copies of a private FS-DAX mapping included. FS-DAX pages
+ * themselves have no page cache; their data is on the media.
+ */
 static void vpin_unpin_pages(struct vpin_kpin *pin, unsigned long npages)
 {
-	/*
-	 * Pages written through a writable pin are dirtied for the page
-	 * cache's sake; FS-DAX has no page cache: its data is on the media.
-	 */
-	if ((pin->flags & VPIN_PIN_F_WRITE) && !pin->dax)
-		unpin_user_pages_dirty_lock(pin->pages, npages, true);
-	else
+	unsigned long i, run;
+
+	if (!(pin->flags & VPIN_PIN_F_WRITE)) {
 		unpin_user_pages(pin->pages, npages);
+		return;
+	}
+	if (!pin->dax) {
+		unpin_user_pages_dirty_lock(pin->pages, npages, true);
+		return;
+	}
+	for (i = 0; i < npages; i += run) {
+		bool device = is_zone_device_page(pin->pages[i]);
+
+		for (run = 1; i + run < npages &&
+		     is_zone_device_page(pin->pages[i + run]) == device; run++)
+			;
+		if (device)
+			unpin_user_pages(pin->pages + i, run);
+		else
+			unpin_user_pages_dirty_lock(pin->pages + i, run, true);
+	}
+}
+
+/*
+ * FS-DAX ranges are pinned without FOLL_LONGTERM, which the kernel decides
+ * per mapping. A private mapping of a DAX file may hold anonymous
+ * copy-on-write pages among the DAX ones; those must be pinnable for the
+ * long term like any anonymous page (not in ZONE_MOVABLE or CMA), which the
+ * kernel would ensure by migrating them. vpin cannot migrate: it refuses.
+ */
+static int vpin_check_pages(const struct vpin_kpin *pin)
+{
+	unsigned long i;
+
+	if (!pin->dax)
+		return 0;
+	for (i = 0; i < pin->npages; i++) {
+		struct page *page = pin->pages[i];
+
+		if (!is_zone_device_page(page) &&
+		    !folio_is_longterm_pinnable(page_folio(page)))
+			return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 /* Pin every page of the range. Called with the mmap lock held. */
@@ -160,6 +221,9 @@ static int vpin_pin_pages(struct vpin_kpin *pin)
 		}
 		done += got;
 	}
+	got = vpin_check_pages(pin);
+	if (got)
+		goto err;
 	return 0;
 
 err:
@@ -196,14 +260,78 @@ static int vpin_pin_check_mm(struct vpin_session *s)
 	return -EPERM;
 }
 
-int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req, u32 *id)
+/*
+ * The lease a pin of @range needs: the session's lease on the file (any
+ * file; FS-DAX requires one). Returns its id, 0 for none, or an error.
+ */
+static long vpin_pin_lease(struct vpin_session *s, const struct vpin_range *range)
+{
+	struct vpin_klease *lease;
+	long ret;
+
+	if (!range->file)
+		return 0;
+	mutex_lock(&s->lock);
+	lease = vpin_lease_find(s, file_inode(range->file));
+	if (!lease)
+		ret = range->dax ? -EPERM : 0;
+	else if (READ_ONCE(lease->breaking))
+		ret = -EAGAIN;
+	else
+		ret = lease->id;
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+/*
+ * With the session lock held again after pinning: the lease the pin relies
+ * on (vpin_pin_lease()) must still be there and not being broken. A pin of
+ * a page-cache file whose lease went meanwhile simply has none.
+ */
+static struct vpin_klease *vpin_pin_confirm(struct vpin_session *s,
+					    const struct vpin_kpin *pin,
+					    long lease_id)
+{
+	struct vpin_klease *lease;
+
+	lockdep_assert_held(&s->lock);
+	if (!lease_id)
+		return NULL;
+	lease = xa_load(&s->leases, lease_id);
+	if (!lease || file_inode(lease->file) != file_inode(pin->file))
+		return pin->dax ? ERR_PTR(-EPERM) : NULL;
+	if (READ_ONCE(lease->breaking))
+		return ERR_PTR(-EAGAIN);
+	return lease;
+}
+
+/* The page structures and the pages, unpinned and uncharged. */
+static void vpin_pin_free(struct vpin_session *s, struct vpin_kpin *pin)
+{
+	vpin_unpin_pages(pin, pin->npages);
+	vpin_uncharge(s, pin);
+	if (pin->file)
+		fput(pin->file);
+	kvfree(pin->pages);
+	kfree(pin);
+}
+
+/*
+ * Pin a range and return its id at @uid. No session lock is held while
+ * pages are faulted in (that may wait for I/O, for a FUSE server, for a
+ * userfaultfd handler): the lease the pin relies on is looked up before and
+ * confirmed after. A failed copy of the id releases the pin again.
+ */
+int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
+		    u64 __user *uid)
 {
 	struct vpin_range range = {};
 	struct vpin_klease *lease = NULL;
 	struct vpin_kpin *pin;
+	long lease_id;
+	u32 id;
 	int ret;
 
-	lockdep_assert_held(&s->lock);
 	ret = vpin_pin_check_req(req);
 	if (ret)
 		return ret;
@@ -218,6 +346,12 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req, u32 *id)
 	pin->npages = req->length >> PAGE_SHIFT;
 	pin->flags = req->flags;
 	pin->created = ktime_get_boottime();
+	pin->pages = kvmalloc_array(pin->npages, sizeof(*pin->pages),
+				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!pin->pages) {
+		kfree(pin);
+		return -ENOMEM;
+	}
 
 	if (mmap_read_lock_killable(s->mm)) {
 		ret = -EINTR;
@@ -228,32 +362,33 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req, u32 *id)
 			       pin->flags, &range);
 	if (ret)
 		goto err_unlock;
-	if (range.file) {
-		lease = vpin_lease_find(s, file_inode(range.file));
-		if (range.dax && !lease) {
-			ret = -EPERM;
-			goto err_unlock;
-		}
+	lease_id = vpin_pin_lease(s, &range);
+	if (lease_id < 0) {
+		ret = lease_id;
+		goto err_unlock;
 	}
 	pin->dax = range.dax;
 	pin->offset = range.offset;
-
-	ret = vpin_charge(s->mm, pin->npages);
+	ret = vpin_charge(s, pin);
 	if (ret)
 		goto err_unlock;
-	pin->pages = kvmalloc_array(pin->npages, sizeof(*pin->pages),
-				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!pin->pages) {
-		ret = -ENOMEM;
-		goto err_uncharge;
-	}
 	ret = vpin_pin_pages(pin);
 	if (ret)
 		goto err_uncharge;
 	if (range.file)
 		pin->file = get_file(range.file);
-	mmap_read_unlock(s->mm);
 
+	/*
+	 * Published before the mmap lock goes: while it is held the range
+	 * stays mapped, so a layout change that slipped in after a lease went
+	 * waits for these pages in the file system instead of freeing them.
+	 */
+	mutex_lock(&s->lock);
+	lease = vpin_pin_confirm(s, pin, lease_id);
+	if (IS_ERR(lease)) {
+		ret = PTR_ERR(lease);
+		goto err_unpin;
+	}
 	ret = xa_alloc_cyclic(&s->pins, &pin->id, pin, xa_limit_32b,
 			      &s->next_pin_id, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
@@ -267,17 +402,24 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req, u32 *id)
 	vpin_stats_add(&vpin_stats.pinned_pages, pin->npages);
 	trace_vpin_pin(s, pin);
 	vpin_nl_pin_event(s, pin, VPIN_EVENT_PIN);
-	*id = pin->id;
+	id = pin->id;
+	mutex_unlock(&s->lock);
+	mmap_read_unlock(s->mm);
+
+	/* Not under the mmap lock: the copy may fault. */
+	if (put_user((u64)id, uid)) {
+		vpin_pin_destroy(s, id);
+		return -EFAULT;
+	}
 	return 0;
 
 err_unpin:
-	if (pin->file)
-		fput(pin->file);
-	vpin_unpin_pages(pin, pin->npages);
-	vpin_uncharge(s->mm, pin->npages);
-	goto err_free;
+	mutex_unlock(&s->lock);
+	mmap_read_unlock(s->mm);
+	vpin_pin_free(s, pin);
+	return ret;
 err_uncharge:
-	vpin_uncharge(s->mm, pin->npages);
+	vpin_uncharge(s, pin);
 err_unlock:
 	mmap_read_unlock(s->mm);
 err_free:
@@ -286,7 +428,12 @@ err_free:
 	return ret;
 }
 
-void vpin_pin_release(struct vpin_session *s, struct vpin_kpin *pin)
+/*
+ * Take @pin out of its session onto @gone; vpin_pin_free_list() unpins it
+ * once the session lock is dropped.
+ */
+void vpin_pin_detach(struct vpin_session *s, struct vpin_kpin *pin,
+		     struct list_head *gone)
 {
 	lockdep_assert_held(&s->lock);
 	trace_vpin_unpin(s, pin);
@@ -294,27 +441,39 @@ void vpin_pin_release(struct vpin_session *s, struct vpin_kpin *pin)
 	xa_erase(&s->pins, pin->id);
 	vpin_stats_add(&vpin_stats.pins, -1);
 	vpin_stats_add(&vpin_stats.pinned_pages, -(s64)pin->npages);
-	vpin_unpin_pages(pin, pin->npages);
-	vpin_uncharge(s->mm, pin->npages);
 	s->npins--;
 	s->pinned_pages -= pin->npages;
 	if (pin->lease)
 		pin->lease->npins--;
-	if (pin->file)
-		fput(pin->file);
-	kvfree(pin->pages);
-	kfree(pin);
+	pin->lease = NULL;
+	list_add_tail(&pin->gone, gone);
+}
+
+void vpin_pin_free_list(struct vpin_session *s, struct list_head *gone)
+{
+	struct vpin_kpin *pin, *next;
+
+	list_for_each_entry_safe(pin, next, gone, gone) {
+		list_del(&pin->gone);
+		vpin_pin_free(s, pin);
+		cond_resched();
+	}
 }
 
 int vpin_pin_destroy(struct vpin_session *s, u32 id)
 {
 	struct vpin_kpin *pin;
+	LIST_HEAD(gone);
 
-	lockdep_assert_held(&s->lock);
+	mutex_lock(&s->lock);
 	pin = xa_load(&s->pins, id);
-	if (!pin)
+	if (!pin) {
+		mutex_unlock(&s->lock);
 		return -ENOENT;
-	vpin_pin_release(s, pin);
+	}
+	vpin_pin_detach(s, pin, &gone);
+	mutex_unlock(&s->lock);
+	vpin_pin_free_list(s, &gone);
 	return 0;
 }
 

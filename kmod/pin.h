@@ -3,6 +3,7 @@
 #define VPIN_PIN_H
 
 #include <linux/ktime.h>
+#include <linux/list.h>
 #include <linux/types.h>
 
 #include "uapi/linux/vpin.h"
@@ -10,6 +11,7 @@
 struct file;
 struct page;
 struct seq_file;
+struct user_struct;
 struct vpin_klease;
 struct vpin_session;
 
@@ -22,19 +24,24 @@ struct vpin_kpin {
 	u32 id;
 	u32 flags;			/* VPIN_PIN_F_* */
 	bool dax;			/* pinned without FOLL_LONGTERM */
+	bool charged;			/* counted in user->locked_vm */
 	unsigned long addr;
 	unsigned long npages;
 	loff_t offset;			/* file offset of @addr */
 	struct file *file;		/* NULL for anonymous memory */
 	struct vpin_klease *lease;	/* the session's lease on @file */
+	struct user_struct *user;	/* who is charged for the pages */
 	struct page **pages;
+	struct list_head gone;		/* pins to unpin once unlocked */
 	ktime_t created;
 };
 
 int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
-		    u32 *id);
+		    u64 __user *uid);
 int vpin_pin_destroy(struct vpin_session *s, u32 id);
-void vpin_pin_release(struct vpin_session *s, struct vpin_kpin *pin);
+void vpin_pin_detach(struct vpin_session *s, struct vpin_kpin *pin,
+		     struct list_head *gone);
+void vpin_pin_free_list(struct vpin_session *s, struct list_head *gone);
 void vpin_pin_show(struct seq_file *m, const struct vpin_kpin *pin);
 
 #endif /* VPIN_PIN_H */

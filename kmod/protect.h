@@ -4,15 +4,21 @@
 
 #include <linux/types.h>
 
+struct fiemap_extent_info;
 struct file;
 struct inode;
 struct vpin_protected;
 
-int vpin_protect_init(void);
-void vpin_protect_exit(void);
+/* What vpin_check_extents() requires of a file's blocks. */
+#define VPIN_EXTENTS_ALLOCATED	0x1	/* no hole, unwritten or delayed extent */
+#define VPIN_EXTENTS_UNSHARED	0x2	/* no block shared with another file */
 
-int vpin_check_allocated(struct file *file);
-int vpin_protect(struct file *file, struct vpin_protected **out);
+int vpin_check_extents(struct file *file, unsigned int need);
+bool vpin_fiemap_is_ours(const struct fiemap_extent_info *fi);
+int vpin_fiemap_fill(struct fiemap_extent_info *fi, u64 logical, u64 phys,
+		     u64 len, u32 flags);
+
+int vpin_protect(struct inode *inode, struct vpin_protected **out);
 void vpin_unprotect(struct vpin_protected *p);
 bool vpin_inode_protected(const struct inode *inode);
 

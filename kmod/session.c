@@ -32,8 +32,13 @@ static void vpin_session_free(struct kref *ref)
 {
 	struct vpin_session *s = container_of(ref, struct vpin_session, ref);
 
+	unsigned int i;
+
+	for (i = 0; i < VPIN_SESSION_EVENTS; i++)
+		put_pid(s->event_pids[i]);
 	xa_destroy(&s->pins);
 	xa_destroy(&s->leases);
+	put_cred(s->cred);
 	put_pid(s->owner);
 	mmdrop(s->mm);
 	mutex_destroy(&s->lock);
@@ -48,21 +53,30 @@ void vpin_session_put(struct vpin_session *s)
 /*
  * Queue an event for whoever reads the session, and signal the O_ASYNC
  * owner. When the ring is full the oldest event is dropped and counted.
+ * @breaker becomes breaker_pid as the reader sees it, in its own pid
+ * namespace, when the event is read.
  */
 void vpin_session_queue_event(struct vpin_session *s,
-			      const struct vpin_event *ev)
+			      const struct vpin_event *ev, struct pid *breaker)
 {
+	struct pid *old = NULL;
 	unsigned long flags;
+	unsigned int slot;
 
+	get_pid(breaker);
 	spin_lock_irqsave(&s->events_lock, flags);
 	if (s->events_count == VPIN_SESSION_EVENTS) {
 		s->events_head = (s->events_head + 1) % VPIN_SESSION_EVENTS;
 		s->events_count--;
 		s->events_dropped++;
 	}
-	s->events[(s->events_head + s->events_count) % VPIN_SESSION_EVENTS] = *ev;
+	slot = (s->events_head + s->events_count) % VPIN_SESSION_EVENTS;
+	s->events[slot] = *ev;
+	old = s->event_pids[slot];
+	s->event_pids[slot] = breaker;
 	s->events_count++;
 	spin_unlock_irqrestore(&s->events_lock, flags);
+	put_pid(old);
 	wake_up_interruptible_poll(&s->events_wait, EPOLLIN | EPOLLRDNORM | EPOLLPRI);
 	kill_fasync(&s->fasync, SIGIO, POLL_PRI);
 }
@@ -73,6 +87,7 @@ ssize_t vpin_session_read(struct file *file, char __user *buf, size_t len,
 	struct vpin_session *s = file->private_data;
 	size_t max = len / sizeof(struct vpin_event), n = 0;
 	struct vpin_event ev;
+	struct pid *breaker;
 	int ret;
 
 	if (!max)
@@ -92,9 +107,13 @@ ssize_t vpin_session_read(struct file *file, char __user *buf, size_t len,
 			continue;
 		}
 		ev = s->events[s->events_head];
+		breaker = s->event_pids[s->events_head];
+		s->event_pids[s->events_head] = NULL;
 		s->events_head = (s->events_head + 1) % VPIN_SESSION_EVENTS;
 		s->events_count--;
 		spin_unlock_irq(&s->events_lock);
+		ev.breaker_pid = pid_vnr(breaker);
+		put_pid(breaker);
 		/* An event that cannot be copied out is lost, as with signals. */
 		if (copy_to_user(buf + n * sizeof(ev), &ev, sizeof(ev)))
 			return n ? n * sizeof(ev) : -EFAULT;
@@ -137,6 +156,7 @@ int vpin_session_open(struct inode *inode, struct file *file)
 	s->mm = current->mm;
 	s->id = atomic64_inc_return(&vpin_session_ids);
 	s->owner = get_pid(task_tgid(current));
+	s->cred = get_current_cred();
 	s->pid = task_tgid_nr(current);
 	s->uid = current_uid();
 	get_task_comm(s->comm, current);
@@ -154,6 +174,7 @@ int vpin_session_release(struct inode *inode, struct file *file)
 	struct vpin_session *s = file->private_data;
 	struct vpin_kpin *pin;
 	unsigned long id;
+	LIST_HEAD(gone);
 
 	mutex_lock(&vpin_sessions_lock);
 	list_del(&s->node);
@@ -161,9 +182,11 @@ int vpin_session_release(struct inode *inode, struct file *file)
 	mutex_unlock(&vpin_sessions_lock);
 
 	mutex_lock(&s->lock);
+	s->released = true;
 	xa_for_each(&s->pins, id, pin)
-		vpin_pin_release(s, pin);
+		vpin_pin_detach(s, pin, &gone);
 	mutex_unlock(&s->lock);
+	vpin_pin_free_list(s, &gone);
 	vpin_lease_release_all(s);
 	vpin_session_put(s);
 	return 0;
@@ -209,25 +232,15 @@ static long vpin_ioc_version(void __user *uarg)
 static long vpin_ioc_pin(struct vpin_session *s, void __user *uarg)
 {
 	struct vpin_pin req;
-	u32 id;
-	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	mutex_lock(&s->lock);
-	ret = vpin_pin_create(s, &req, &id);
-	if (!ret && put_user((u64)id, &((struct vpin_pin __user *)uarg)->id)) {
-		vpin_pin_destroy(s, id);
-		ret = -EFAULT;
-	}
-	mutex_unlock(&s->lock);
-	return ret;
+	return vpin_pin_create(s, &req, &((struct vpin_pin __user *)uarg)->id);
 }
 
 static long vpin_ioc_unpin(struct vpin_session *s, void __user *uarg)
 {
 	struct vpin_unpin req;
-	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
@@ -235,27 +248,17 @@ static long vpin_ioc_unpin(struct vpin_session *s, void __user *uarg)
 		return -EINVAL;
 	if (!req.id || req.id > U32_MAX)
 		return -ENOENT;
-	mutex_lock(&s->lock);
-	ret = vpin_pin_destroy(s, req.id);
-	mutex_unlock(&s->lock);
-	return ret;
+	return vpin_pin_destroy(s, req.id);
 }
 
-/* Leases take the session lock themselves: protection takes i_rwsem first. */
 static long vpin_ioc_lease(struct vpin_session *s, void __user *uarg)
 {
 	struct vpin_lease req;
-	u32 id;
-	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	ret = vpin_lease_create(s, &req, &id);
-	if (!ret && put_user((u64)id, &((struct vpin_lease __user *)uarg)->id)) {
-		vpin_lease_destroy(s, id);
-		ret = -EFAULT;
-	}
-	return ret;
+	return vpin_lease_create(s, &req,
+				 &((struct vpin_lease __user *)uarg)->id);
 }
 
 static long vpin_ioc_unlease(struct vpin_session *s, void __user *uarg)

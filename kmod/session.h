@@ -35,10 +35,18 @@ struct vpin_session {
 	unsigned int events_count;
 	unsigned long events_dropped;
 	struct vpin_event events[VPIN_SESSION_EVENTS];
+	struct pid *event_pids[VPIN_SESSION_EVENTS];	/* breaker_pid, as a pid */
 	wait_queue_head_t events_wait;
 	struct fasync_struct *fasync;
 
-	struct mutex lock;		/* protects everything below */
+	const struct cred *cred;	/* the opener's, for revocation signals */
+
+	/*
+	 * Protects everything below. Held for bounded work only: never across
+	 * GUP, a user copy or a call into a file system.
+	 */
+	struct mutex lock;
+	bool released;			/* the file is gone: nothing to dump */
 	struct mm_struct *mm;
 	struct xarray pins;		/* struct vpin_kpin by id */
 	struct xarray leases;		/* struct vpin_klease by id */
@@ -54,8 +62,8 @@ struct vpin_session {
 };
 
 /*
- * Every session, in id order, for the netlink dumps; lock order:
- * vpin_sessions_lock, then a session's lock.
+ * Every session, in id order, for the netlink dumps. No session lock is
+ * taken under vpin_sessions_lock.
  */
 extern struct list_head vpin_sessions;
 extern struct mutex vpin_sessions_lock;
@@ -81,7 +89,7 @@ static inline void vpin_stats_add(atomic64_t *counter, s64 n)
 void vpin_session_get(struct vpin_session *s);
 void vpin_session_put(struct vpin_session *s);
 void vpin_session_queue_event(struct vpin_session *s,
-			      const struct vpin_event *ev);
+			      const struct vpin_event *ev, struct pid *breaker);
 
 int vpin_session_open(struct inode *inode, struct file *file);
 int vpin_session_release(struct inode *inode, struct file *file);

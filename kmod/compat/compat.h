@@ -32,6 +32,15 @@ static inline long vpin_compat_pin_user_pages(unsigned long start,
 #ifdef COMPAT_CANNOT_USE_MNT_IDMAP
 /* The first argument of notify_change() and friends before 6.3. */
 #define mnt_idmap user_namespace
+#define file_mnt_idmap(file) file_mnt_user_ns(file)
+#endif
+
+#ifdef COMPAT_CANNOT_USE_INODE_LOCK_KILLABLE
+#include <linux/fs.h>
+static inline int inode_lock_killable(struct inode *inode)
+{
+	return down_write_killable(&inode->i_rwsem);
+}
 #endif
 
 #ifdef COMPAT_CANNOT_FILTER_MULTICAST

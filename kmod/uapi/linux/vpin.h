@@ -240,7 +240,8 @@ enum vpin_break_reason {
 	VPIN_BREAK_UNSPEC,
 	VPIN_BREAK_TRUNCATE,		/* a size change */
 	VPIN_BREAK_FALLOCATE,		/* punch, collapse, insert, zero */
-	VPIN_BREAK_REMAP,		/* reflink or dedupe into the file */
+	VPIN_BREAK_REMAP,		/* reflink, dedupe or copy_file_range */
+	VPIN_BREAK_LAYOUT,		/* any other change of the file's blocks */
 	__VPIN_BREAK_LAST,
 };
 

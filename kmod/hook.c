@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ftrace hooks on the functions through which a file's block map changes.
+ * docs/dax-paths.md lists every such path of ext4 and xfs and which hook
+ * answers it. Three kinds of answer:
+ *
+ * Refusal, for protected files (exclusive leases), and for files with
+ * breakable leases on paths that cannot break first: the hook sets the
+ * saved instruction pointer to vpin_refuse_etxtbsy(), ftrace returns into
+ * it in place of the hooked function, which never runs.
+ *   notify_change()          every size change of a protected file
+ *   xfs_file_remap_range()   reflink, dedupe, copy_file_range's remap: xfs
+ *                            waits for pinned DAX pages before the generic
+ *                            S_SWAPFILE check
+ *   xfs_exchange_range()     XFS_IOC_EXCHANGE_RANGE (6.10+), same reason
+ *   xfs_file_fallocate(),    callers that bypass vfs_fallocate() (the loop
+ *   ext4_fallocate()         driver, for one)
+ *
+ * Breaking first, for files with breakable leases: the hook sends the call
+ * to a wrapper with the same signature that breaks the leases (lease.c) and
+ * then calls the real, exported function directly; calls from vpin itself
+ * pass the hooks. The break happens before the file system takes a lock:
+ *   notify_change()          size changes; from do_truncate() (truncate,
+ *                            ftruncate, O_TRUNC), whose i_rwsem is only
+ *                            held around this call, the wrapper releases
+ *                            i_rwsem while it waits
+ *   vfs_fallocate()          every mode (xfs waits for DAX pages in all)
+ *   vfs_clone_file_range(),  FICLONE, FICLONERANGE, FIDEDUPERANGE, nfsd,
+ *   vfs_dedupe_file_range_one(), overlayfs copy-up, copy_file_range: the
+ *   vfs_copy_file_range()    source and the destination
+ *
+ * Backstops, for every other path: a file system about to wait for a
+ * file's DAX pages (dax_layout_busy_page_range()) or to drop its pages and
+ * DAX entries (truncate_inode_pages_range(), which also runs when the file
+ * is not mapped and nobody would wait) first breaks the breakable leases of
+ * that file, under whatever locks the file system holds, and at most for
+ * the break time. No path can then wait for a breakable lease's pins
+ * forever, or free their blocks while they are pinned.
+ *
+ * ftrace leaves its trampoline with RET, so neither redirection is an
+ * indirect branch and nothing needs IBT's ENDBR; no hooked function is ever
+ * called through a pointer.
+ */
+
+#include <linux/dax.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <linux/ftrace.h>
+#include <linux/kallsyms.h>
+#include <linux/kprobes.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+
+#include "hook.h"
+#include "lease.h"
+#include "protect.h"
+
+static bool notrace vpin_file_protected(const struct file *file)
+{
+	return file && vpin_inode_protected(file_inode(file));
+}
+
+static bool notrace vpin_file_breakable(const struct file *file)
+{
+	return file && vpin_inode_breakable(file_inode(file));
+}
+
+/* Runs in place of a hooked function: see the top of this file. */
+static noinline notrace long vpin_refuse_etxtbsy(void)
+{
+	return -ETXTBSY;
+}
+
+static void notrace vpin_refuse(struct pt_regs *regs)
+{
+	instruction_pointer_set(regs, (unsigned long)vpin_refuse_etxtbsy);
+}
+
+static bool notrace vpin_from_here(unsigned long parent_ip)
+{
+	return within_module(parent_ip, THIS_MODULE);
+}
+
+/*
+ * Send the call to @wrapper. The wrappers run with a module reference taken
+ * here (a breakable lease means an open session, so the module was live)
+ * and drop it only once the real function has returned: the module cannot
+ * go away while a breaker waits or runs in it. What runs after module_put()
+ * cannot sleep, which is what unregistering the hooks waits for on unload.
+ */
+static void notrace vpin_divert(struct pt_regs *regs, void *wrapper)
+{
+	if (try_module_get(THIS_MODULE))
+		instruction_pointer_set(regs, (unsigned long)wrapper);
+}
+
+static unsigned int vpin_break_flags(const struct file *file)
+{
+	return file && (file->f_flags & O_NONBLOCK) ? VPIN_BREAK_NONBLOCK : 0;
+}
+
+/* do_truncate(), found at load time: see vpin_find_function(). */
+static unsigned long vpin_do_truncate_start, vpin_do_truncate_end;
+
+static bool notrace vpin_from_do_truncate(unsigned long parent_ip)
+{
+	return parent_ip >= vpin_do_truncate_start &&
+	       parent_ip < vpin_do_truncate_end;
+}
+
+static int vpin_notify_change_break(struct mnt_idmap *idmap,
+				    struct dentry *dentry, struct iattr *attr,
+				    struct inode **delegated_inode)
+{
+	struct file *file = attr->ia_valid & ATTR_FILE ? attr->ia_file : NULL;
+	struct vpin_file *token;
+	int ret;
+
+	ret = vpin_lease_break(d_inode(dentry), VPIN_BREAK_TRUNCATE,
+			       vpin_break_flags(file), &token);
+	if (!ret)
+		ret = notify_change(idmap, dentry, attr, delegated_inode);
+	vpin_break_done(token);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+/*
+ * notify_change() called by do_truncate(), which takes i_rwsem only around
+ * it, after preparing @attr: waiting for the break without i_rwsem is as if
+ * do_truncate() had taken it later. No lease can be granted meanwhile (the
+ * break's token), and no other size change can overtake this one's break.
+ */
+static int vpin_truncate_break(struct mnt_idmap *idmap, struct dentry *dentry,
+			       struct iattr *attr,
+			       struct inode **delegated_inode)
+{
+	struct file *file = attr->ia_valid & ATTR_FILE ? attr->ia_file : NULL;
+	struct inode *inode = d_inode(dentry);
+	struct vpin_file *token;
+	int ret;
+
+	inode_unlock(inode);
+	ret = vpin_lease_break(inode, VPIN_BREAK_TRUNCATE,
+			       vpin_break_flags(file), &token);
+	inode_lock(inode);
+	if (!ret)
+		ret = notify_change(idmap, dentry, attr, delegated_inode);
+	vpin_break_done(token);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+static long vpin_fallocate_break(struct file *file, int mode, loff_t offset,
+				 loff_t len)
+{
+	struct vpin_file *token;
+	long ret;
+
+	ret = vpin_lease_break(file_inode(file), VPIN_BREAK_FALLOCATE,
+			       vpin_break_flags(file), &token);
+	if (!ret)
+		ret = vfs_fallocate(file, mode, offset, len);
+	vpin_break_done(token);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+/* Break the leases of both files of a remap or copy. */
+static int vpin_break_two(struct file *in, struct file *out, u32 reason,
+			  struct vpin_file **tokens)
+{
+	int ret;
+
+	ret = vpin_lease_break(file_inode(out), reason, vpin_break_flags(out),
+			       &tokens[0]);
+	tokens[1] = NULL;
+	if (ret || file_inode(in) == file_inode(out))
+		return ret;
+	ret = vpin_lease_break(file_inode(in), reason, vpin_break_flags(in),
+			       &tokens[1]);
+	if (ret) {
+		vpin_break_done(tokens[0]);
+		tokens[0] = NULL;
+	}
+	return ret;
+}
+
+static void vpin_break_two_done(struct vpin_file **tokens)
+{
+	vpin_break_done(tokens[1]);
+	vpin_break_done(tokens[0]);
+}
+
+static loff_t vpin_clone_break(struct file *file_in, loff_t pos_in,
+			       struct file *file_out, loff_t pos_out,
+			       loff_t len, unsigned int remap_flags)
+{
+	struct vpin_file *tokens[2];
+	loff_t ret;
+
+	ret = vpin_break_two(file_in, file_out, VPIN_BREAK_REMAP, tokens);
+	if (!ret)
+		ret = vfs_clone_file_range(file_in, pos_in, file_out, pos_out,
+					   len, remap_flags);
+	vpin_break_two_done(tokens);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+static loff_t vpin_dedupe_break(struct file *src_file, loff_t src_pos,
+				struct file *dst_file, loff_t dst_pos,
+				loff_t len, unsigned int remap_flags)
+{
+	struct vpin_file *tokens[2];
+	loff_t ret;
+
+	ret = vpin_break_two(src_file, dst_file, VPIN_BREAK_REMAP, tokens);
+	if (!ret)
+		ret = vfs_dedupe_file_range_one(src_file, src_pos, dst_file,
+						dst_pos, len, remap_flags);
+	vpin_break_two_done(tokens);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+static ssize_t vpin_copy_break(struct file *file_in, loff_t pos_in,
+			       struct file *file_out, loff_t pos_out,
+			       size_t len, unsigned int flags)
+{
+	struct vpin_file *tokens[2];
+	ssize_t ret;
+
+	ret = vpin_break_two(file_in, file_out, VPIN_BREAK_REMAP, tokens);
+	if (!ret)
+		ret = vfs_copy_file_range(file_in, pos_in, file_out, pos_out,
+					  len, flags);
+	vpin_break_two_done(tokens);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+/*
+ * The backstops. A signal ends the wait early; the file system then sees
+ * the pins and waits for them itself, interruptibly, as without vpin.
+ */
+static struct page *vpin_dax_busy_break(struct address_space *mapping,
+					loff_t start, loff_t end)
+{
+	struct vpin_file *token;
+	struct page *page;
+
+	vpin_lease_break(mapping->host, VPIN_BREAK_LAYOUT, VPIN_BREAK_NOSELF,
+			 &token);
+	page = dax_layout_busy_page_range(mapping, start, end);
+	vpin_break_done(token);
+	module_put(THIS_MODULE);
+	return page;
+}
+
+static void vpin_truncate_pages_break(struct address_space *mapping,
+				      loff_t lstart, loff_t lend)
+{
+	struct vpin_file *token;
+
+	vpin_lease_break(mapping->host, VPIN_BREAK_LAYOUT, VPIN_BREAK_NOSELF,
+			 &token);
+	truncate_inode_pages_range(mapping, lstart, lend);
+	vpin_break_done(token);
+	module_put(THIS_MODULE);
+}
+
+#define VPIN_HOOK(name) \
+	static void notrace name(unsigned long ip, unsigned long parent_ip, \
+				 struct ftrace_ops *ops, \
+				 struct ftrace_regs *fregs)
+
+#define VPIN_ARG(regs, n, type) ((type)regs_get_kernel_argument(regs, n))
+
+/* notify_change(idmap, struct dentry *, struct iattr *, struct inode **) */
+VPIN_HOOK(vpin_hook_notify_change)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct inode *inode;
+
+	if (!regs || !(VPIN_ARG(regs, 2, struct iattr *)->ia_valid & ATTR_SIZE))
+		return;
+	inode = d_inode(VPIN_ARG(regs, 1, struct dentry *));
+	if (vpin_inode_protected(inode))
+		vpin_refuse(regs);
+	else if (!vpin_from_here(parent_ip) && vpin_inode_breakable(inode))
+		vpin_divert(regs, vpin_from_do_truncate(parent_ip) ?
+			    (void *)vpin_truncate_break :
+			    (void *)vpin_notify_change_break);
+}
+
+/* vfs_fallocate(struct file *, int mode, loff_t, loff_t) */
+VPIN_HOOK(vpin_hook_vfs_fallocate)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && !vpin_from_here(parent_ip) &&
+	    vpin_file_breakable(VPIN_ARG(regs, 0, struct file *)))
+		vpin_divert(regs, vpin_fallocate_break);
+}
+
+/* (struct file *in, loff_t, struct file *out, loff_t, ...): either file */
+static bool notrace vpin_two_breakable(struct pt_regs *regs)
+{
+	return vpin_file_breakable(VPIN_ARG(regs, 0, struct file *)) ||
+	       vpin_file_breakable(VPIN_ARG(regs, 2, struct file *));
+}
+
+static bool notrace vpin_two_protected(struct pt_regs *regs)
+{
+	return vpin_file_protected(VPIN_ARG(regs, 0, struct file *)) ||
+	       vpin_file_protected(VPIN_ARG(regs, 2, struct file *));
+}
+
+VPIN_HOOK(vpin_hook_vfs_clone)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && !vpin_from_here(parent_ip) && vpin_two_breakable(regs))
+		vpin_divert(regs, vpin_clone_break);
+}
+
+VPIN_HOOK(vpin_hook_vfs_dedupe)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && !vpin_from_here(parent_ip) && vpin_two_breakable(regs))
+		vpin_divert(regs, vpin_dedupe_break);
+}
+
+VPIN_HOOK(vpin_hook_vfs_copy)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && !vpin_from_here(parent_ip) && vpin_two_breakable(regs))
+		vpin_divert(regs, vpin_copy_break);
+}
+
+/* dax_layout_busy_page_range(), truncate_inode_pages_range(): (mapping, ...) */
+VPIN_HOOK(vpin_hook_dax_busy)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs &&
+	    vpin_inode_breakable(VPIN_ARG(regs, 0, struct address_space *)->host))
+		vpin_divert(regs, vpin_dax_busy_break);
+}
+
+VPIN_HOOK(vpin_hook_truncate_pages)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs &&
+	    vpin_inode_breakable(VPIN_ARG(regs, 0, struct address_space *)->host))
+		vpin_divert(regs, vpin_truncate_pages_break);
+}
+
+/* fiemap_fill_next_extent(struct fiemap_extent_info *, ...): protect.c */
+VPIN_HOOK(vpin_hook_fiemap_fill)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs &&
+	    vpin_fiemap_is_ours(VPIN_ARG(regs, 0, struct fiemap_extent_info *)))
+		instruction_pointer_set(regs, (unsigned long)vpin_fiemap_fill);
+}
+
+/* xfs_file_remap_range(struct file *in, loff_t, struct file *out, ...) */
+VPIN_HOOK(vpin_hook_remap)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && (vpin_two_protected(regs) || vpin_two_breakable(regs)))
+		vpin_refuse(regs);
+}
+
+/* xfs_exchange_range(struct xfs_exchrange *): file1 and file2 come first. */
+VPIN_HOOK(vpin_hook_exchange)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct file **files;
+
+	if (!regs)
+		return;
+	files = VPIN_ARG(regs, 0, struct file **);
+	if (vpin_file_protected(files[0]) || vpin_file_protected(files[1]) ||
+	    vpin_file_breakable(files[0]) || vpin_file_breakable(files[1]))
+		vpin_refuse(regs);
+}
+
+/* xfs_file_fallocate(), ext4_fallocate(): (struct file *, int, loff_t, loff_t) */
+VPIN_HOOK(vpin_hook_fallocate)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct file *file;
+
+	if (!regs)
+		return;
+	file = VPIN_ARG(regs, 0, struct file *);
+	if (vpin_file_protected(file) || vpin_file_breakable(file))
+		vpin_refuse(regs);
+}
+
+struct vpin_hook {
+	const char *fs;		/* file system type; NULL: the kernel proper */
+	const char *symbol;
+	ftrace_func_t func;
+	bool optional;		/* not in every kernel */
+	struct ftrace_ops ops;
+	struct module *owner;	/* the file system module, pinned while hooked */
+	bool active;
+};
+
+static struct vpin_hook vpin_hooks[] = {
+	{ NULL, "notify_change", vpin_hook_notify_change },
+	{ NULL, "vfs_fallocate", vpin_hook_vfs_fallocate },
+	{ NULL, "vfs_clone_file_range", vpin_hook_vfs_clone },
+	{ NULL, "vfs_dedupe_file_range_one", vpin_hook_vfs_dedupe },
+	{ NULL, "vfs_copy_file_range", vpin_hook_vfs_copy },
+	{ NULL, "dax_layout_busy_page_range", vpin_hook_dax_busy },
+	{ NULL, "truncate_inode_pages_range", vpin_hook_truncate_pages },
+	{ NULL, "fiemap_fill_next_extent", vpin_hook_fiemap_fill },
+	{ "xfs", "xfs_file_remap_range", vpin_hook_remap },
+	{ "xfs", "xfs_exchange_range", vpin_hook_exchange, true },
+	{ "xfs", "xfs_file_fallocate", vpin_hook_fallocate },
+	{ "ext4", "ext4_fallocate", vpin_hook_fallocate },
+};
+
+static DEFINE_MUTEX(vpin_hooks_lock);	/* protects vpin_hooks[].active */
+
+static int vpin_hook_install(struct vpin_hook *h, struct module *owner)
+{
+	int ret;
+
+	lockdep_assert_held(&vpin_hooks_lock);
+	h->ops.func = h->func;
+	h->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		       FTRACE_OPS_FL_RECURSION;
+	ret = ftrace_set_filter(&h->ops, (unsigned char *)h->symbol,
+				strlen(h->symbol), 1);
+	if (ret) {
+		ftrace_free_filter(&h->ops);
+		if (h->optional)
+			return 0;
+		pr_err("cannot hook %s: %d\n", h->symbol, ret);
+		return ret;
+	}
+	if (owner && !try_module_get(owner)) {
+		ftrace_free_filter(&h->ops);
+		return -ENODEV;
+	}
+	ret = register_ftrace_function(&h->ops);
+	if (ret) {
+		pr_err("cannot hook %s: %d\n", h->symbol, ret);
+		ftrace_free_filter(&h->ops);
+		module_put(owner);
+		return ret;
+	}
+	h->owner = owner;
+	h->active = true;
+	return 0;
+}
+
+static void vpin_hook_remove(struct vpin_hook *h)
+{
+	lockdep_assert_held(&vpin_hooks_lock);
+	if (!h->active)
+		return;
+	/*
+	 * For ops in module memory this waits (RCU tasks) until no task can
+	 * still be in the trampoline, the callback or vpin_refuse_etxtbsy().
+	 */
+	unregister_ftrace_function(&h->ops);
+	ftrace_free_filter(&h->ops);
+	module_put(h->owner);
+	h->owner = NULL;
+	h->active = false;
+}
+
+/*
+ * Hook the functions of a file system type. They live in its module, which
+ * is certainly loaded while one of its files is open; it stays loaded until
+ * vpin is unloaded.
+ */
+int vpin_hook_fs(struct file_system_type *type)
+{
+	int i, ret = 0;
+
+	mutex_lock(&vpin_hooks_lock);
+	for (i = 0; i < ARRAY_SIZE(vpin_hooks) && !ret; i++) {
+		struct vpin_hook *h = &vpin_hooks[i];
+
+		if (h->fs && !h->active && !strcmp(h->fs, type->name))
+			ret = vpin_hook_install(h, type->owner);
+	}
+	mutex_unlock(&vpin_hooks_lock);
+	return ret;
+}
+
+/*
+ * The extent of a kernel function that is not exported: its address from
+ * a kprobe registered for the lookup only, its size from kallsyms.
+ */
+static int vpin_find_function(const char *name, unsigned long *start,
+			      unsigned long *end)
+{
+	struct kprobe kp = { .symbol_name = name };
+	char sym[KSYM_SYMBOL_LEN], *plus, *slash;
+	unsigned long addr, off, size;
+	int ret;
+
+	ret = register_kprobe(&kp);
+	if (ret)
+		return ret;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	/* "name+0x4/0x1a0": where in the function, and its size. */
+	sprint_symbol(sym, addr);
+	plus = strrchr(sym, '+');
+	slash = strrchr(sym, '/');
+	if (!plus || !slash || slash < plus)
+		return -ENOENT;
+	*slash = '\0';
+	if (kstrtoul(plus + 1, 16, &off) || kstrtoul(slash + 1, 16, &size) ||
+	    off >= size)
+		return -ENOENT;
+	*start = addr - off;
+	*end = *start + size;
+	return 0;
+}
+
+int vpin_hook_init(void)
+{
+	int i, ret = 0;
+
+	/* Without it, truncating breakers wait holding i_rwsem: still bounded. */
+	if (vpin_find_function("do_truncate", &vpin_do_truncate_start,
+			       &vpin_do_truncate_end))
+		pr_warn("do_truncate not found: truncation breaks wait under i_rwsem\n");
+
+	mutex_lock(&vpin_hooks_lock);
+	for (i = 0; i < ARRAY_SIZE(vpin_hooks) && !ret; i++)
+		if (!vpin_hooks[i].fs)
+			ret = vpin_hook_install(&vpin_hooks[i], NULL);
+	mutex_unlock(&vpin_hooks_lock);
+	if (ret)
+		vpin_hook_exit();
+	return ret;
+}
+
+void vpin_hook_exit(void)
+{
+	int i;
+
+	mutex_lock(&vpin_hooks_lock);
+	for (i = ARRAY_SIZE(vpin_hooks) - 1; i >= 0; i--)
+		vpin_hook_remove(&vpin_hooks[i]);
+	mutex_unlock(&vpin_hooks_lock);
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VPIN_HOOK_H
+#define VPIN_HOOK_H
+
+struct file_system_type;
+
+int vpin_hook_init(void);
+void vpin_hook_exit(void);
+int vpin_hook_fs(struct file_system_type *type);
+
+#endif /* VPIN_HOOK_H */

@@ -15,6 +15,8 @@
  *   xfs_exchange_range()     XFS_IOC_EXCHANGE_RANGE (6.10+), same reason
  *   xfs_file_fallocate(),    callers that bypass vfs_fallocate() (the loop
  *   ext4_fallocate()         driver, for one)
+ *   ext4_move_extents()      EXT4_IOC_MOVE_EXT (e4defrag), which checks only
+ *                            one of its files for DAX
  *
  * Breaking first, for files with breakable leases: the hook sends the call
  * to a wrapper with the same signature that breaks the leases (lease.c) and
@@ -154,11 +156,13 @@ static int vpin_truncate_break(struct mnt_idmap *idmap, struct dentry *dentry,
 static long vpin_fallocate_break(struct file *file, int mode, loff_t offset,
 				 loff_t len)
 {
-	struct vpin_file *token;
-	long ret;
+	struct vpin_file *token = NULL;
+	long ret = 0;
 
-	ret = vpin_lease_break(file_inode(file), VPIN_BREAK_FALLOCATE,
-			       vpin_break_flags(file), &token);
+	/* Who may not fallocate the file may not break its leases either. */
+	if (file->f_mode & FMODE_WRITE)
+		ret = vpin_lease_break(file_inode(file), VPIN_BREAK_FALLOCATE,
+				       vpin_break_flags(file), &token);
 	if (!ret)
 		ret = vfs_fallocate(file, mode, offset, len);
 	vpin_break_done(token);
@@ -166,19 +170,37 @@ static long vpin_fallocate_break(struct file *file, int mode, loff_t offset,
 	return ret;
 }
 
-/* Break the leases of both files of a remap or copy. */
-static int vpin_break_two(struct file *in, struct file *out, u32 reason,
+/*
+ * Could a remap or copy from @in to @out share blocks? Only then does the
+ * source's block map change. Who may not read @in or write @out breaks
+ * nothing: the real function refuses them.
+ */
+static bool vpin_may_remap(struct file *in, struct file *out)
+{
+	return (in->f_mode & FMODE_READ) && (out->f_mode & FMODE_WRITE) &&
+	       out->f_op->remap_file_range &&
+	       file_inode(in)->i_sb == file_inode(out)->i_sb;
+}
+
+/*
+ * Break the leases of both files of a remap (@both), or of the destination
+ * of a copy.
+ */
+static int vpin_break_two(struct file *in, struct file *out, bool both,
 			  struct vpin_file **tokens)
 {
-	int ret;
+	int ret = 0;
 
-	ret = vpin_lease_break(file_inode(out), reason, vpin_break_flags(out),
-			       &tokens[0]);
+	tokens[0] = NULL;
 	tokens[1] = NULL;
-	if (ret || file_inode(in) == file_inode(out))
+	if (!(out->f_mode & FMODE_WRITE) || !(in->f_mode & FMODE_READ))
+		return 0;
+	ret = vpin_lease_break(file_inode(out), VPIN_BREAK_REMAP,
+			       vpin_break_flags(out), &tokens[0]);
+	if (ret || !both || file_inode(in) == file_inode(out))
 		return ret;
-	ret = vpin_lease_break(file_inode(in), reason, vpin_break_flags(in),
-			       &tokens[1]);
+	ret = vpin_lease_break(file_inode(in), VPIN_BREAK_REMAP,
+			       vpin_break_flags(in), &tokens[1]);
 	if (ret) {
 		vpin_break_done(tokens[0]);
 		tokens[0] = NULL;
@@ -199,7 +221,8 @@ static loff_t vpin_clone_break(struct file *file_in, loff_t pos_in,
 	struct vpin_file *tokens[2];
 	loff_t ret;
 
-	ret = vpin_break_two(file_in, file_out, VPIN_BREAK_REMAP, tokens);
+	ret = vpin_break_two(file_in, file_out,
+			     vpin_may_remap(file_in, file_out), tokens);
 	if (!ret)
 		ret = vfs_clone_file_range(file_in, pos_in, file_out, pos_out,
 					   len, remap_flags);
@@ -215,7 +238,8 @@ static loff_t vpin_dedupe_break(struct file *src_file, loff_t src_pos,
 	struct vpin_file *tokens[2];
 	loff_t ret;
 
-	ret = vpin_break_two(src_file, dst_file, VPIN_BREAK_REMAP, tokens);
+	/* A destination open read-only may be deduplicated into by its owner. */
+	ret = vpin_break_two(src_file, dst_file, true, tokens);
 	if (!ret)
 		ret = vfs_dedupe_file_range_one(src_file, src_pos, dst_file,
 						dst_pos, len, remap_flags);
@@ -231,7 +255,8 @@ static ssize_t vpin_copy_break(struct file *file_in, loff_t pos_in,
 	struct vpin_file *tokens[2];
 	ssize_t ret;
 
-	ret = vpin_break_two(file_in, file_out, VPIN_BREAK_REMAP, tokens);
+	ret = vpin_break_two(file_in, file_out,
+			     vpin_may_remap(file_in, file_out), tokens);
 	if (!ret)
 		ret = vfs_copy_file_range(file_in, pos_in, file_out, pos_out,
 					  len, flags);
@@ -241,8 +266,8 @@ static ssize_t vpin_copy_break(struct file *file_in, loff_t pos_in,
 }
 
 /*
- * The backstops. A signal ends the wait early; the file system then sees
- * the pins and waits for them itself, interruptibly, as without vpin.
+ * The backstops cannot fail the call they stand in front of: a signal to
+ * the changer revokes the leases at once instead.
  */
 static struct page *vpin_dax_busy_break(struct address_space *mapping,
 					loff_t start, loff_t end)
@@ -250,8 +275,8 @@ static struct page *vpin_dax_busy_break(struct address_space *mapping,
 	struct vpin_file *token;
 	struct page *page;
 
-	vpin_lease_break(mapping->host, VPIN_BREAK_LAYOUT, VPIN_BREAK_NOSELF,
-			 &token);
+	vpin_lease_break(mapping->host, VPIN_BREAK_LAYOUT,
+			 VPIN_BREAK_NOSELF | VPIN_BREAK_FORCE, &token);
 	page = dax_layout_busy_page_range(mapping, start, end);
 	vpin_break_done(token);
 	module_put(THIS_MODULE);
@@ -263,8 +288,8 @@ static void vpin_truncate_pages_break(struct address_space *mapping,
 {
 	struct vpin_file *token;
 
-	vpin_lease_break(mapping->host, VPIN_BREAK_LAYOUT, VPIN_BREAK_NOSELF,
-			 &token);
+	vpin_lease_break(mapping->host, VPIN_BREAK_LAYOUT,
+			 VPIN_BREAK_NOSELF | VPIN_BREAK_FORCE, &token);
 	truncate_inode_pages_range(mapping, lstart, lend);
 	vpin_break_done(token);
 	module_put(THIS_MODULE);
@@ -317,6 +342,19 @@ static bool notrace vpin_two_protected(struct pt_regs *regs)
 	       vpin_file_protected(VPIN_ARG(regs, 2, struct file *));
 }
 
+/* (struct file *, struct file *, ...) */
+static bool notrace vpin_two_protected_01(struct pt_regs *regs)
+{
+	return vpin_file_protected(VPIN_ARG(regs, 0, struct file *)) ||
+	       vpin_file_protected(VPIN_ARG(regs, 1, struct file *));
+}
+
+static bool notrace vpin_two_breakable_01(struct pt_regs *regs)
+{
+	return vpin_file_breakable(VPIN_ARG(regs, 0, struct file *)) ||
+	       vpin_file_breakable(VPIN_ARG(regs, 1, struct file *));
+}
+
 VPIN_HOOK(vpin_hook_vfs_clone)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
@@ -351,12 +389,16 @@ VPIN_HOOK(vpin_hook_dax_busy)
 		vpin_divert(regs, vpin_dax_busy_break);
 }
 
+/* Only DAX pages stay the file's blocks while pinned: page cache is copied. */
 VPIN_HOOK(vpin_hook_truncate_pages)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct inode *host;
 
-	if (regs &&
-	    vpin_inode_breakable(VPIN_ARG(regs, 0, struct address_space *)->host))
+	if (!regs)
+		return;
+	host = VPIN_ARG(regs, 0, struct address_space *)->host;
+	if (host && IS_DAX(host) && vpin_inode_breakable(host))
 		vpin_divert(regs, vpin_truncate_pages_break);
 }
 
@@ -390,6 +432,15 @@ VPIN_HOOK(vpin_hook_exchange)
 	files = VPIN_ARG(regs, 0, struct file **);
 	if (vpin_file_protected(files[0]) || vpin_file_protected(files[1]) ||
 	    vpin_file_breakable(files[0]) || vpin_file_breakable(files[1]))
+		vpin_refuse(regs);
+}
+
+/* ext4_move_extents(struct file *orig, struct file *donor, ...) */
+VPIN_HOOK(vpin_hook_move_ext)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && (vpin_two_protected_01(regs) || vpin_two_breakable_01(regs)))
 		vpin_refuse(regs);
 }
 
@@ -429,6 +480,7 @@ static struct vpin_hook vpin_hooks[] = {
 	{ "xfs", "xfs_exchange_range", vpin_hook_exchange, true },
 	{ "xfs", "xfs_file_fallocate", vpin_hook_fallocate },
 	{ "ext4", "ext4_fallocate", vpin_hook_fallocate },
+	{ "ext4", "ext4_move_extents", vpin_hook_move_ext },
 };
 
 static DEFINE_MUTEX(vpin_hooks_lock);	/* protects vpin_hooks[].active */

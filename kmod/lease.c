@@ -202,14 +202,11 @@ static int vpin_file_attach(struct vpin_klease *lease)
 		INIT_LIST_HEAD(&vf->leases);
 		init_waitqueue_head(&vf->breakers);
 		hash_add_rcu(vpin_files, &vf->node, (unsigned long)inode);
-	} else if (vf->nexclusive) {
+	} else if (vf->nexclusive || (exclusive && !list_empty(&vf->leases))) {
 		ret = -EBUSY;
 		goto out;
 	} else if (vf->nbreaking || vf->nchanges) {
 		ret = -EAGAIN;
-		goto out;
-	} else if (exclusive && !list_empty(&vf->leases)) {
-		ret = -EBUSY;
 		goto out;
 	} else {
 		refcount_inc(&vf->ref);
@@ -612,12 +609,15 @@ struct vpin_expired {
 	u32 seq;
 };
 
-/* Find a breakable lease on @vf whose time is up, else the next deadline. */
+/*
+ * Find a breakable lease on @vf whose time is up (any breaking one if
+ * @now_all), else the next deadline.
+ */
 static bool vpin_file_expired(struct vpin_file *vf, struct vpin_expired *exp,
-			      ktime_t *next)
+			      ktime_t *next, bool now_all)
 {
 	struct vpin_klease *lease;
-	ktime_t now = ktime_get();
+	ktime_t now = now_all ? KTIME_MAX : ktime_get();
 
 	lockdep_assert_held(&vpin_files_lock);
 	*next = KTIME_MAX;
@@ -653,7 +653,8 @@ static bool vpin_file_is_own(struct vpin_file *vf)
  * when the change may go on, with *@token set if leases were broken (the
  * caller passes it to vpin_break_done() once the change is over); -EDEADLK
  * for a change by a holder itself (unless VPIN_BREAK_NOSELF), -EWOULDBLOCK
- * for a non-blocking changer, -EINTR on a signal.
+ * for a non-blocking changer, -EINTR on a signal. With VPIN_BREAK_FORCE,
+ * for changers that cannot fail, a signal revokes what is left at once.
  */
 int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
 		     struct vpin_file **token)
@@ -662,6 +663,7 @@ int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
 	unsigned int break_ms;
 	struct vpin_file *vf;
 	long left, timeout;
+	bool hurry = false;
 	ktime_t next;
 	int ret = 0;
 
@@ -692,7 +694,7 @@ int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
 		goto out;
 	}
 	while (vf->nbreakable) {
-		if (vpin_file_expired(vf, &exp, &next)) {
+		if (vpin_file_expired(vf, &exp, &next, hurry)) {
 			mutex_unlock(&vpin_files_lock);
 			vpin_lease_revoke(exp.session, exp.id, exp.seq);
 			vpin_session_put(exp.session);
@@ -707,7 +709,9 @@ int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
 							!READ_ONCE(vf->nbreakable),
 							timeout);
 		mutex_lock(&vpin_files_lock);
-		if (left < 0) {
+		if (left < 0 && (flags & VPIN_BREAK_FORCE)) {
+			hurry = true;
+		} else if (left < 0) {
 			ret = -EINTR;
 			break;
 		}

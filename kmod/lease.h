@@ -50,6 +50,7 @@ bool vpin_lease_state(const struct vpin_klease *lease, u64 *left_ms);
  */
 #define VPIN_BREAK_NONBLOCK	0x1	/* EWOULDBLOCK instead of waiting */
 #define VPIN_BREAK_NOSELF	0x2	/* a holder's own change is not EDEADLK */
+#define VPIN_BREAK_FORCE	0x4	/* a signal revokes at once: never fails */
 
 int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
 		     struct vpin_file **token);

@@ -57,49 +57,12 @@ constexpr int64_t revoke_slack_ms = 500;
 constexpr int64_t quick_ms = 1000;
 constexpr int event_timeout_ms = 10000;
 
-int64_t now_ns()
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-std::string ms_str(int64_t ns)
-{
-	char buf[32];
-	std::snprintf(buf, sizeof(buf), "%.1f ms", static_cast<double>(ns) / ms_ns);
-	return buf;
-}
-
 std::string kernel()
 {
 	struct utsname u;
 	CHECK_OK(uname(&u));
 	return u.release;
 }
-
-// The module's break_time_ms for the lifetime of the object, 0 again after.
-class BreakTime {
-public:
-	BreakTime()
-	{
-		if (!set(break_ms))
-			tap::fail("cannot set " + path_, __FILE__, __LINE__);
-	}
-	~BreakTime() { set(0); }
-	BreakTime(const BreakTime &) = delete;
-	BreakTime &operator=(const BreakTime &) = delete;
-
-private:
-	bool set(int64_t ms)
-	{
-		std::ofstream out(path_);
-		out << ms << "\n";
-		out.flush();
-		return static_cast<bool>(out);
-	}
-	const std::string path_ = "/sys/module/vpin/parameters/break_time_ms";
-};
 
 volatile sig_atomic_t sigbus_count;
 
@@ -122,6 +85,20 @@ void count_sigbus()
 void on_signal(int) {}
 
 using vt::ext4_dax;
+using vt::event_queued;
+using vt::ms_str;
+using vt::now_ns;
+using vt::read_events;
+
+// break_time_ms during these tests.
+struct BreakTime : vt::BreakTime {
+	BreakTime() : vt::BreakTime(break_ms) {}
+};
+
+int64_t wait_event(int session)
+{
+	return vt::wait_event(session, event_timeout_ms);
+}
 using vt::FsKind;
 using vt::xfs_dax;
 using vt::xfs_pagecache;
@@ -200,41 +177,6 @@ uint64_t kernel_dev(dev_t dev)
 	return static_cast<uint64_t>(major(dev)) << 20 | minor(dev);
 }
 
-// Waits until a record is readable on the session; returns when poll said so.
-int64_t wait_event(int session)
-{
-	struct pollfd p = {session, POLLIN | POLLRDNORM | POLLPRI, 0};
-	const int64_t until = now_ns() + int64_t{event_timeout_ms} * ms_ns;
-	for (;;) {
-		const int64_t left = (until - now_ns()) / ms_ns;
-		const int r = poll(&p, 1, static_cast<int>(std::max<int64_t>(left, 0)));
-		if (r < 0 && errno == EINTR)
-			continue;
-		CHECK_OK(r);
-		if (r == 0)
-			tap::fail("no event on the session within " + std::to_string(event_timeout_ms) +
-					  " ms",
-				  __FILE__, __LINE__);
-		break;
-	}
-	const int64_t seen = now_ns();
-	CHECK((p.revents & (POLLIN | POLLRDNORM | POLLPRI)) == (POLLIN | POLLRDNORM | POLLPRI));
-	return seen;
-}
-
-bool event_queued(int session)
-{
-	struct pollfd p = {session, POLLIN | POLLPRI, 0};
-	return CHECK_OK(poll(&p, 1, 0)) == 1;
-}
-
-std::vector<vpin_event> read_events(int session)
-{
-	vpin_event buf[8];
-	const ssize_t n = CHECK_OK(read(session, buf, sizeof(buf)));
-	CHECK(n > 0 && n % static_cast<ssize_t>(sizeof(vpin_event)) == 0);
-	return std::vector<vpin_event>(buf, buf + n / static_cast<ssize_t>(sizeof(vpin_event)));
-}
 
 // What an event about a lease must say.
 struct Expect {

@@ -242,82 +242,6 @@ private:
 };
 
 
-long copy_range(int in, off_t in_off, int out, off_t out_off, size_t length)
-{
-	loff_t a = in_off, b = out_off;
-	return copy_file_range(in, &a, out, &b, length, 0);
-}
-
-// From fs/xfs/libxfs/xfs_fs.h.
-struct xfs_exchange_range_args {
-	__s32 file1_fd;
-	__u32 pad;
-	__u64 file1_offset;
-	__u64 file2_offset;
-	__u64 length;
-	__u64 flags;
-};
-static_assert(sizeof(xfs_exchange_range_args) == 40);
-const unsigned long xfs_ioc_exchange_range = _IOW('X', 129, struct xfs_exchange_range_args);
-
-struct xfs_bstime_args {
-	long tv_sec;
-	__s32 tv_nsec;
-};
-struct xfs_swapext_args {
-	int64_t sx_version;
-	int64_t sx_fdtarget;
-	int64_t sx_fdtmp;
-	int64_t sx_offset;
-	int64_t sx_length;
-	char sx_pad[16];
-	struct {
-		__u64 bs_ino;
-		__u16 bs_mode, bs_nlink;
-		__u32 bs_uid, bs_gid, bs_rdev;
-		__s32 bs_blksize;
-		__s64 bs_size;
-		xfs_bstime_args bs_atime, bs_mtime, bs_ctime;
-		int64_t bs_blocks;
-		__u32 bs_xflags;
-		__s32 bs_extsize, bs_extents;
-		__u32 bs_gen;
-		__u16 bs_projid_lo, bs_forkoff, bs_projid_hi, bs_sick, bs_checked;
-		unsigned char bs_pad[2];
-		__u32 bs_cowextsize, bs_dmevmask;
-		__u16 bs_dmstate, bs_aextents;
-	} sx_stat;
-};
-static_assert(sizeof(xfs_swapext_args) == 192);
-const unsigned long xfs_ioc_swapext = _IOWR('X', 109, struct xfs_swapext_args);
-
-long exchange_range(int file1, int file2, size_t length)
-{
-	xfs_exchange_range_args a = {};
-	a.file1_fd = file1;
-	a.length = length;
-	return ioctl(file2, xfs_ioc_exchange_range, &a);
-}
-
-long swapext(int target, int tmp, off_t length)
-{
-	xfs_swapext_args a = {};
-	a.sx_fdtarget = target;
-	a.sx_fdtmp = tmp;
-	a.sx_length = length;
-	return ioctl(target, xfs_ioc_swapext, &a);
-}
-
-// XFS_IOC_EXCHANGE_RANGE came with Linux 6.10.
-bool kernel_has_exchange_range()
-{
-	struct utsname u;
-	CHECK_OK(uname(&u));
-	unsigned major = 0, minor = 0;
-	CHECK(std::sscanf(u.release, "%u.%u", &major, &minor) == 2);
-	return major > 6 || (major == 6 && minor >= 10);
-}
-
 // The operation groups. Each runs as the given actor.
 
 void refuse_truncate(const Actor &a)
@@ -418,28 +342,28 @@ void refuse_copy_file_range(const Actor &a)
 {
 	const size_t len = pages(1);
 	a.refused("copy_file_range out of it", ETXTBSY,
-		  [&] { return copy_range(a.fd, 0, a.other_fd, 0, len); });
+		  [&] { return vt::copy_range(a.fd, 0, a.other_fd, 0, len); });
 	a.refused("copy_file_range into it", ETXTBSY,
-		  [&] { return copy_range(a.other_fd, 0, a.fd, offset(pin_first), len); });
+		  [&] { return vt::copy_range(a.other_fd, 0, a.fd, offset(pin_first), len); });
 }
 
 void refuse_exchange(const Actor &a)
 {
 	const size_t len = static_cast<size_t>(a.t.size);
-	if (kernel_has_exchange_range()) {
+	if (vt::kernel_has_exchange_range()) {
 		a.refused("XFS_IOC_EXCHANGE_RANGE with it as file2", ETXTBSY,
-			  [&] { return exchange_range(a.other_fd, a.fd, len); });
+			  [&] { return vt::exchange_range(a.other_fd, a.fd, len); });
 		a.refused("XFS_IOC_EXCHANGE_RANGE with it as file1", ETXTBSY,
-			  [&] { return exchange_range(a.fd, a.other_fd, len); });
+			  [&] { return vt::exchange_range(a.fd, a.other_fd, len); });
 	} else {
-		CHECK_ERRNO(exchange_range(a.other_fd, a.fd, len), ENOTTY);
+		CHECK_ERRNO(vt::exchange_range(a.other_fd, a.fd, len), ENOTTY);
 		tap::note("no XFS_IOC_EXCHANGE_RANGE before Linux 6.10 (ENOTTY)");
 	}
 	// xfs_ioc_swapext() itself answers EINVAL for an active swap file.
 	a.refused("XFS_IOC_SWAPEXT with it as target", EINVAL,
-		  [&] { return swapext(a.fd, a.other_fd, a.t.size); });
+		  [&] { return vt::swapext(a.fd, a.other_fd, a.t.size); });
 	a.refused("XFS_IOC_SWAPEXT with it as tmp", EINVAL,
-		  [&] { return swapext(a.other_fd, a.fd, a.t.size); });
+		  [&] { return vt::swapext(a.other_fd, a.fd, a.t.size); });
 }
 
 void refuse_names(const Actor &a)
@@ -579,19 +503,19 @@ void all_work_after_unlease(const FsKind &k)
 		works("FICLONE into it", [&] { return ioctl(f, FICLONE, g); });
 		works("FICLONERANGE from it", [&] { return vt::clone_range(f, in_pin, g, 0, len); });
 		works("FICLONERANGE into it", [&] { return vt::clone_range(g, 0, f, in_pin, len); });
-		if (kernel_has_exchange_range()) {
+		if (vt::kernel_has_exchange_range()) {
 			// Without the lease the file system's own answer shows: mkfs.xfs
 			// of xfsprogs 6.1 cannot enable exchange-range.
 			errno = 0;
-			long r = exchange_range(g, f, static_cast<size_t>(t.size));
+			long r = vt::exchange_range(g, f, static_cast<size_t>(t.size));
 			tap::note(std::string(k.name) + " XFS_IOC_EXCHANGE_RANGE without the lease: " +
 				  (r == 0 ? std::string("success") : tap::errno_name(errno)));
 		}
 	} else {
 		CHECK_ERRNO(ioctl(g, FICLONE, f), EOPNOTSUPP);
 	}
-	works("copy_file_range out of it", [&] { return copy_range(f, 0, g, 0, len); });
-	works("copy_file_range into it", [&] { return copy_range(g, 0, f, in_pin, len); });
+	works("copy_file_range out of it", [&] { return vt::copy_range(f, 0, g, 0, len); });
+	works("copy_file_range into it", [&] { return vt::copy_range(g, 0, f, in_pin, len); });
 
 	Page page;
 	const char *buf = page.data();

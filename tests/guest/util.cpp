@@ -11,6 +11,8 @@
 #include <sys/ioctl.h>
 #include <linux/fs.h>
 #include <fstream>
+#include <poll.h>
+#include <time.h>
 #include <random>
 #include <sstream>
 #include <sys/mman.h>
@@ -18,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 namespace vt {
@@ -486,6 +489,160 @@ Mount::Mount(const FsKind &k)
 std::string Mount::path(const std::string &name) const
 {
 	return dax_ ? dax_->path(name) : pagecache_->path(name);
+}
+
+int64_t now_ns()
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+std::string ms_str(int64_t ns)
+{
+	char buf[32];
+	std::snprintf(buf, sizeof(buf), "%.1f ms", static_cast<double>(ns) / 1e6);
+	return buf;
+}
+
+namespace {
+
+const char break_time_path[] = "/sys/module/vpin/parameters/break_time_ms";
+
+bool set_break_time(int64_t ms)
+{
+	std::ofstream out(break_time_path);
+	out << ms << "\n";
+	out.flush();
+	return static_cast<bool>(out);
+}
+
+} // namespace
+
+BreakTime::BreakTime(int64_t ms)
+{
+	if (!set_break_time(ms))
+		tap::fail(std::string("cannot set ") + break_time_path, __FILE__, __LINE__);
+}
+
+BreakTime::~BreakTime()
+{
+	set_break_time(0);
+}
+
+int64_t wait_event(int session, int timeout_ms)
+{
+	struct pollfd p = {session, POLLIN | POLLRDNORM | POLLPRI, 0};
+	const int64_t until = now_ns() + int64_t{timeout_ms} * 1000000;
+	for (;;) {
+		const int64_t left = (until - now_ns()) / 1000000;
+		const int r = poll(&p, 1, static_cast<int>(std::max<int64_t>(left, 0)));
+		if (r < 0 && errno == EINTR)
+			continue;
+		CHECK_OK(r);
+		if (r == 0)
+			tap::fail("no event on the session within " + std::to_string(timeout_ms) +
+					  " ms",
+				  __FILE__, __LINE__);
+		break;
+	}
+	const int64_t seen = now_ns();
+	CHECK((p.revents & (POLLIN | POLLRDNORM | POLLPRI)) == (POLLIN | POLLRDNORM | POLLPRI));
+	return seen;
+}
+
+bool event_queued(int session)
+{
+	struct pollfd p = {session, POLLIN | POLLPRI, 0};
+	return CHECK_OK(poll(&p, 1, 0)) == 1;
+}
+
+std::vector<vpin_event> read_events(int session)
+{
+	vpin_event buf[8];
+	const ssize_t n = CHECK_OK(read(session, buf, sizeof(buf)));
+	CHECK(n > 0 && n % static_cast<ssize_t>(sizeof(vpin_event)) == 0);
+	return std::vector<vpin_event>(buf, buf + n / static_cast<ssize_t>(sizeof(vpin_event)));
+}
+
+namespace {
+
+// From fs/xfs/libxfs/xfs_fs.h.
+struct xfs_exchange_range_args {
+	__s32 file1_fd;
+	__u32 pad;
+	__u64 file1_offset;
+	__u64 file2_offset;
+	__u64 length;
+	__u64 flags;
+};
+static_assert(sizeof(xfs_exchange_range_args) == 40);
+const unsigned long xfs_ioc_exchange_range = _IOW('X', 129, struct xfs_exchange_range_args);
+
+struct xfs_bstime_args {
+	long tv_sec;
+	__s32 tv_nsec;
+};
+struct xfs_swapext_args {
+	int64_t sx_version;
+	int64_t sx_fdtarget;
+	int64_t sx_fdtmp;
+	int64_t sx_offset;
+	int64_t sx_length;
+	char sx_pad[16];
+	struct {
+		__u64 bs_ino;
+		__u16 bs_mode, bs_nlink;
+		__u32 bs_uid, bs_gid, bs_rdev;
+		__s32 bs_blksize;
+		__s64 bs_size;
+		xfs_bstime_args bs_atime, bs_mtime, bs_ctime;
+		int64_t bs_blocks;
+		__u32 bs_xflags;
+		__s32 bs_extsize, bs_extents;
+		__u32 bs_gen;
+		__u16 bs_projid_lo, bs_forkoff, bs_projid_hi, bs_sick, bs_checked;
+		unsigned char bs_pad[2];
+		__u32 bs_cowextsize, bs_dmevmask;
+		__u16 bs_dmstate, bs_aextents;
+	} sx_stat;
+};
+static_assert(sizeof(xfs_swapext_args) == 192);
+const unsigned long xfs_ioc_swapext = _IOWR('X', 109, struct xfs_swapext_args);
+
+} // namespace
+
+long copy_range(int in, off_t in_off, int out, off_t out_off, size_t length)
+{
+	loff_t a = in_off, b = out_off;
+	return copy_file_range(in, &a, out, &b, length, 0);
+}
+
+long exchange_range(int file1, int file2, size_t length)
+{
+	xfs_exchange_range_args a = {};
+	a.file1_fd = file1;
+	a.length = length;
+	return ioctl(file2, xfs_ioc_exchange_range, &a);
+}
+
+long swapext(int target, int tmp, off_t length)
+{
+	xfs_swapext_args a = {};
+	a.sx_fdtarget = target;
+	a.sx_fdtmp = tmp;
+	a.sx_length = length;
+	return ioctl(target, xfs_ioc_swapext, &a);
+}
+
+// XFS_IOC_EXCHANGE_RANGE came with Linux 6.10.
+bool kernel_has_exchange_range()
+{
+	struct utsname u;
+	CHECK_OK(uname(&u));
+	unsigned major = 0, minor = 0;
+	CHECK(std::sscanf(u.release, "%u.%u", &major, &minor) == 2);
+	return major > 6 || (major == 6 && minor >= 10);
 }
 
 } // namespace vt

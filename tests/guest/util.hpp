@@ -206,6 +206,37 @@ long clone_range(int src, off_t src_off, int dst, off_t dst_off, size_t length);
 // the per-range status as errno (EBADE: the contents differ).
 long dedupe(int src, off_t src_off, int dst, off_t dst_off, size_t length);
 
+// CLOCK_MONOTONIC in nanoseconds, and a duration in ms for messages.
+int64_t now_ns();
+std::string ms_str(int64_t ns);
+
+// The module's break_time_ms for the lifetime of the object, 0 again after.
+class BreakTime {
+public:
+	explicit BreakTime(int64_t ms);
+	~BreakTime();
+	BreakTime(const BreakTime &) = delete;
+	BreakTime &operator=(const BreakTime &) = delete;
+};
+
+// Waits until a record is readable on the session (fails the test after
+// timeout_ms); returns when poll said so.
+int64_t wait_event(int session, int timeout_ms);
+// Is a record readable now?
+bool event_queued(int session);
+// The records readable now (at least one).
+std::vector<vpin_event> read_events(int session);
+
+// copy_file_range(2) of one range at explicit offsets.
+long copy_range(int in, off_t in_off, int out, off_t out_off, size_t length);
+// XFS_IOC_EXCHANGE_RANGE of [0, length) of both files, on file2.
+long exchange_range(int file1, int file2, size_t length);
+// XFS_IOC_SWAPEXT of whole files, with a zeroed bulkstat (xfs compares it
+// only after flushing both files).
+long swapext(int target, int tmp, off_t length);
+// XFS_IOC_EXCHANGE_RANGE came with Linux 6.10.
+bool kernel_has_exchange_range();
+
 // Which file system a test runs on: DAX (ext4 on pmem0, xfs on pmem1) or the
 // page cache on the same devices.
 struct FsKind {

@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+// What no user may do to another through vpin, and the layout changes that
+// have to break a breakable lease first, whatever path they take: lease
+// ownership and the file systems leases are refused on, breaks that bound
+// every wait by one break time and stall nobody else, pins that are charged
+// to their user, the source side of reflinks, copy_file_range, fallocate in
+// every mode, XFS_IOC_SWAPEXT and truncation of files whose pinned pages
+// are no longer mapped anywhere.
+#include "tap.hpp"
+#include "util.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <grp.h>
+#include <linux/falloc.h>
+#include <memory>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+using vt::now_ns;
+
+constexpr uid_t nobody = 65534;
+constexpr size_t file_pages = 16;
+constexpr int64_t ms_ns = 1000000;
+constexpr int64_t break_ms = 1500;
+// How late a revoking breaker may finish after the deadline.
+constexpr int64_t revoke_slack_ms = 700;
+// Calls that must not wait for a break finish within this.
+constexpr int64_t quick_ms = 300;
+
+size_t pages(size_t n)
+{
+	return n * static_cast<size_t>(vt::page_size());
+}
+
+off_t offset(size_t n)
+{
+	return static_cast<off_t>(pages(n));
+}
+
+vt::Fd open_file(const std::string &path, int flags)
+{
+	return vt::Fd(CHECK_OK(open(path.c_str(), flags | O_CLOEXEC, 0644)));
+}
+
+// Gives up root for good; foll_pinned() keeps working through a helper.
+void become_nobody()
+{
+	vt::start_vmstat_helper();
+	CHECK_OK(setgroups(0, nullptr));
+	CHECK_OK(setresgid(nobody, nobody, nobody));
+	CHECK_OK(setresuid(nobody, nobody, nobody));
+}
+
+volatile sig_atomic_t sigbus_count;
+
+void on_sigbus(int)
+{
+	sigbus_count = sigbus_count + 1;
+}
+
+// A revoked holder gets SIGBUS: count it instead of dying.
+void count_sigbus()
+{
+	struct sigaction sa = {};
+	sa.sa_handler = on_sigbus;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	CHECK_OK(sigaction(SIGBUS, &sa, nullptr));
+	sigbus_count = 0;
+}
+
+// A session of this process with a breakable lease on a file and a writable
+// pin of pages [2, 6) of a shared mapping of it.
+struct Holder {
+	explicit Holder(const std::string &p)
+		: path(p), rw(open_file(p, O_RDWR)),
+		  map(std::make_unique<vt::Map>(pages(file_pages), PROT_READ | PROT_WRITE,
+						MAP_SHARED, rw.get(), 0)),
+		  session(vt::open_session())
+	{
+		vt::Fd ro = open_file(p, O_RDONLY);
+		CHECK_OK(vt::lease(session.get(), ro.get(), VPIN_LEASE_BREAKABLE, &lease));
+		CHECK_OK(vt::pin(session.get(), map->addr() + pages(2), pages(4),
+				 VPIN_PIN_F_WRITE, &pin));
+		CHECK_EQ(base.pinned(), 4L);
+	}
+
+	// Nothing of this session's remains on the file.
+	void check_gone() const
+	{
+		CHECK(vt::fdinfo(session.get(), "lease").empty());
+		CHECK(vt::fdinfo(session.get(), "pin").empty());
+		CHECK_EQ(base.pinned(), 0L);
+	}
+
+	// Leaves only the pin to reach the pages: no mapping, no descriptor.
+	void forget_mapping()
+	{
+		map.reset();
+		rw.reset();
+	}
+
+	std::string path;
+	vt::Fd rw;
+	std::unique_ptr<vt::Map> map;
+	vt::Fd session;
+	uint64_t lease = 0, pin = 0;
+	vt::Baseline base;
+};
+
+// Runs fn in a child and fails unless it finished within [min_ms, max_ms].
+void within(const char *what, int64_t min_ms, int64_t max_ms, const std::function<void()> &fn)
+{
+	const int64_t start = now_ns();
+	vt::Child c(fn);
+	c.wait();
+	const int64_t took = now_ns() - start;
+	tap::note(std::string(what) + " took " + vt::ms_str(took));
+	if (took < min_ms * ms_ns || took > max_ms * ms_ns)
+		tap::fail(std::string(what) + " took " + vt::ms_str(took) + ", expected " +
+				  std::to_string(min_ms) + ".." + std::to_string(max_ms) + " ms",
+			  __FILE__, __LINE__);
+}
+
+// A layout change by another process on a file whose holder never answers:
+// the lease and its pins are revoked at the deadline, the holder gets
+// SIGBUS, the change then runs, and nothing WARNs or stays pinned.
+void revoked_by(const vt::FsKind &k, bool unmapped, const char *what,
+		const std::function<void(const std::string &)> &change)
+{
+	vt::BreakTime bt(break_ms);
+	vt::Mount m(k);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages));
+	count_sigbus();
+	Holder h(path);
+	if (unmapped)
+		h.forget_mapping();
+	within(what, break_ms - 100, break_ms + revoke_slack_ms, [&] { change(path); });
+	h.check_gone();
+	CHECK_EQ(int{sigbus_count}, 1);
+}
+
+TEST("breakable leases need the file's owner or CAP_LEASE, as fcntl(F_SETLEASE)")
+{
+	vt::Mount m(vt::ext4_dax);
+	const std::string roots = m.path("root"), mine = m.path("mine");
+	vt::make_file(roots, pages(1));
+	vt::make_file(mine, pages(1));
+	CHECK_OK(chown(mine.c_str(), nobody, nobody));
+	become_nobody();
+	auto s = vt::open_session();
+	vt::Fd r = open_file(roots, O_RDONLY), o = open_file(mine, O_RDONLY);
+	CHECK_ERRNO(vt::lease(s.get(), r.get(), VPIN_LEASE_BREAKABLE, nullptr), EPERM);
+	uint64_t id = 0;
+	CHECK_OK(vt::lease(s.get(), o.get(), VPIN_LEASE_BREAKABLE, &id));
+	CHECK_OK(vt::unlease(s.get(), id));
+	CHECK(vt::fdinfo(s.get(), "lease").empty());
+}
+
+TEST("leases on procfs, sysfs, debugfs, cgroupfs and overlayfs files are EOPNOTSUPP, even for root")
+{
+	auto s = vt::open_session();
+	for (const char *p : {"/proc/sys/vm/swappiness", "/sys/kernel/mm/transparent_hugepage/enabled",
+			      "/sys/fs/cgroup/cgroup.procs", "/sys/kernel/debug/sleep_time"}) {
+		const int fd = open(p, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		vt::Fd f(fd);
+		CHECK_ERRNO(vt::lease(s.get(), f.get(), VPIN_LEASE_BREAKABLE, nullptr), EOPNOTSUPP);
+		CHECK_ERRNO(vt::lease(s.get(), f.get(), VPIN_LEASE_EXCLUSIVE, nullptr), EOPNOTSUPP);
+	}
+	// An overlay's file: pins see the backing file, a lease would not.
+	vt::Mount m(vt::ext4_dax);
+	const std::string base = m.path("");
+	for (const char *d : {"lower", "upper", "work", "merged"})
+		CHECK_OK(mkdir((base + d).c_str(), 0755));
+	vt::make_file(base + "lower/f", pages(1));
+	if (vt::sh("modprobe overlay 2>/dev/null; mount -t overlay overlay -o lowerdir=" + base +
+		   "lower,upperdir=" + base + "upper,workdir=" + base + "work " + base +
+		   "merged") != 0)
+		tap::skip("no overlayfs");
+	{
+		vt::Fd f = open_file(base + "merged/f", O_RDWR);
+		CHECK_ERRNO(vt::lease(s.get(), f.get(), VPIN_LEASE_BREAKABLE, nullptr), EOPNOTSUPP);
+		CHECK_ERRNO(vt::lease(s.get(), f.get(), VPIN_LEASE_EXCLUSIVE, nullptr), EOPNOTSUPP);
+	}
+	CHECK_OK(umount((base + "merged").c_str()));
+	CHECK(vt::fdinfo(s.get(), "lease").empty());
+}
+
+// A bind mount of dir at target through which files of uid/gid `from` on
+// disk belong to `to`; unmounted when the object goes.
+class IdmappedMount {
+public:
+	IdmappedMount(const std::string &dir, const std::string &target, uid_t from, uid_t to)
+		: target_(target)
+	{
+		// The idmapping is a user namespace whose id `from` is `to` outside.
+		vt::Channel ch;
+		vt::Child ns([&] {
+			CHECK_OK(unshare(CLONE_NEWUSER));
+			vt::send_u64(ch.a.get(), 1);
+			vt::recv_u64(ch.a.get());
+		});
+		ch.a.reset();	/* the child's death ends the wait below */
+		vt::recv_u64(ch.b.get());
+		const std::string proc = "/proc/" + std::to_string(ns.pid());
+		const std::string map = std::to_string(from) + " " + std::to_string(to) + " 1\n";
+		std::ofstream(proc + "/setgroups") << "deny\n";
+		std::ofstream(proc + "/uid_map") << map;
+		std::ofstream(proc + "/gid_map") << map;
+		vt::Fd userns(CHECK_OK(open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC)));
+		vt::send_u64(ch.b.get(), 1);
+		ns.wait();
+		vt::Fd tree(CHECK_OK(open_tree(AT_FDCWD, dir.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+		struct mount_attr attr = {};
+		attr.attr_set = MOUNT_ATTR_IDMAP;
+		attr.userns_fd = static_cast<uint64_t>(userns.get());
+		CHECK_OK(mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof(attr)));
+		CHECK_OK(mkdir(target.c_str(), 0755));
+		CHECK_OK(move_mount(tree.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH));
+	}
+	~IdmappedMount() { umount2(target_.c_str(), MNT_DETACH); }
+	IdmappedMount(const IdmappedMount &) = delete;
+	IdmappedMount &operator=(const IdmappedMount &) = delete;
+
+private:
+	std::string target_;
+};
+
+TEST("ownership is judged through the mount's idmapping, for both lease types")
+{
+	vt::Mount m(vt::xfs_dax);
+	const std::string dir = m.path("d"), file = m.path("d/f");
+	CHECK_OK(mkdir(dir.c_str(), 0755));
+	vt::make_file(file, pages(1));
+	CHECK_OK(chown(file.c_str(), 1000, 1000));
+	CHECK_OK(chmod(file.c_str(), 0666));
+	// Files of uid 1000 on disk belong to 65534 through this mount.
+	IdmappedMount idmapped(dir, "/tmp/idmapped", 1000, nobody);
+	vt::Child c([&] {
+		become_nobody();
+		auto s = vt::open_session();
+		vt::Fd plain = open_file(file, O_RDWR), mapped = open_file("/tmp/idmapped/f", O_RDWR);
+		struct stat st;
+		CHECK_OK(fstat(mapped.get(), &st));
+		CHECK_EQ(st.st_uid, nobody);
+		for (uint32_t type : {VPIN_LEASE_BREAKABLE, VPIN_LEASE_EXCLUSIVE}) {
+			uint64_t id = 0;
+			CHECK_ERRNO(vt::lease(s.get(), plain.get(), type, nullptr), EPERM);
+			CHECK_OK(vt::lease(s.get(), mapped.get(), type, &id));
+			CHECK_OK(vt::unlease(s.get(), id));
+		}
+	});
+	c.wait();
+}
+
+TEST("xfs-dax: while a truncate waits for a break, writes, reads and stat of the file go on")
+{
+	vt::BreakTime bt(break_ms);
+	vt::Mount m(vt::xfs_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages));
+	count_sigbus();
+	Holder h(path);
+	vt::Child breaker([&] {
+		vt::Fd fd = open_file(path, O_RDWR);
+		CHECK_OK(ftruncate(fd.get(), offset(8)));
+	});
+	vt::wait_event(h.session.get(), 5000);
+	within("O_APPEND write, pread and fstat during the break", 0, quick_ms, [&] {
+		vt::Fd fd = open_file(path, O_WRONLY | O_APPEND);
+		CHECK_EQ(write(fd.get(), "x", 1), 1L);
+		vt::Fd rd = open_file(path, O_RDONLY);
+		char buf[64];
+		CHECK_EQ(pread(rd.get(), buf, sizeof(buf), 0), 64L);
+		struct stat st;
+		CHECK_OK(fstat(rd.get(), &st));
+	});
+	breaker.wait();
+	h.check_gone();
+	CHECK_EQ(int{sigbus_count}, 1);
+}
+
+TEST("no lease is granted while a break is pending, so a breaker waits one break time at most")
+{
+	vt::BreakTime bt(break_ms);
+	vt::Mount m(vt::ext4_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages));
+	count_sigbus();
+	Holder h(path);
+	vt::Child breaker([&] {
+		const int64_t start = now_ns();
+		CHECK_OK(truncate(path.c_str(), offset(8)));
+		const int64_t took = now_ns() - start;
+		if (took > (break_ms + revoke_slack_ms) * ms_ns)
+			tap::fail("the breaker waited " + vt::ms_str(took), __FILE__, __LINE__);
+	});
+	vt::wait_event(h.session.get(), 5000);
+	auto other = vt::open_session();
+	vt::Fd ro = open_file(path, O_RDONLY), rw = open_file(path, O_RDWR);
+	for (int i = 0; i < 8; i++) {
+		CHECK_ERRNO(vt::lease(other.get(), ro.get(), VPIN_LEASE_BREAKABLE, nullptr), EAGAIN);
+		CHECK_ERRNO(vt::lease(other.get(), rw.get(), VPIN_LEASE_EXCLUSIVE, nullptr), EBUSY);
+		usleep(100000);
+	}
+	breaker.wait();
+	h.check_gone();
+	uint64_t id = 0;
+	CHECK_OK(vt::lease(other.get(), ro.get(), VPIN_LEASE_BREAKABLE, &id));
+	CHECK_OK(vt::unlease(other.get(), id));
+}
+
+TEST("pins of a lease being broken are refused with EAGAIN")
+{
+	vt::BreakTime bt(break_ms);
+	vt::Mount m(vt::xfs_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages));
+	Holder h(path);
+	{
+		vt::Child breaker([&] {
+			vt::Fd fd = open_file(path, O_RDWR | O_NONBLOCK);
+			CHECK_ERRNO(ftruncate(fd.get(), offset(8)), EWOULDBLOCK);
+		});
+		breaker.wait();
+	}
+	CHECK_ERRNO(vt::pin(h.session.get(), h.map->addr(), pages(1), 0, nullptr), EAGAIN);
+	CHECK_EQ(h.base.pinned(), 4L);
+	CHECK_OK(vt::unlease(h.session.get(), h.lease));
+	h.check_gone();
+}
+
+// Ordinary users may reflink from, copy from and fallocate the files they
+// can write: each of these moves or waits for DAX blocks on xfs.
+struct Change {
+	const char *name;
+	uint32_t reason;
+	bool source;	// the leased file is only read: breaks only with reflink
+	std::function<long(const std::string &leased, const std::string &other)> run;
+};
+
+const std::vector<Change> &changes()
+{
+	static const std::vector<Change> c = {
+		{"FICLONERANGE out of it", VPIN_BREAK_REMAP, true,
+		 [](const std::string &f, const std::string &g) {
+			 vt::Fd in = open_file(f, O_RDONLY), out = open_file(g, O_RDWR);
+			 return vt::clone_range(in.get(), 0, out.get(), 0, pages(4));
+		 }},
+		{"FIDEDUPERANGE out of it", VPIN_BREAK_REMAP, true,
+		 [](const std::string &f, const std::string &g) {
+			 vt::Fd in = open_file(f, O_RDONLY), out = open_file(g, O_RDWR);
+			 return vt::dedupe(in.get(), 0, out.get(), 0, pages(4));
+		 }},
+		{"copy_file_range out of it", VPIN_BREAK_REMAP, true,
+		 [](const std::string &f, const std::string &g) {
+			 vt::Fd in = open_file(f, O_RDONLY), out = open_file(g, O_RDWR);
+			 return vt::copy_range(in.get(), 0, out.get(), 0, pages(4));
+		 }},
+		{"copy_file_range into it", VPIN_BREAK_REMAP, false,
+		 [](const std::string &f, const std::string &g) {
+			 vt::Fd in = open_file(g, O_RDONLY), out = open_file(f, O_RDWR);
+			 return vt::copy_range(in.get(), 0, out.get(), 0, pages(4));
+		 }},
+		{"fallocate allocating past the end", VPIN_BREAK_FALLOCATE, false,
+		 [](const std::string &f, const std::string &) {
+			 vt::Fd fd = open_file(f, O_RDWR);
+			 return static_cast<long>(
+				 fallocate(fd.get(), 0, offset(file_pages), offset(4)));
+		 }},
+		{"fallocate KEEP_SIZE", VPIN_BREAK_FALLOCATE, false,
+		 [](const std::string &f, const std::string &) {
+			 vt::Fd fd = open_file(f, O_RDWR);
+			 return static_cast<long>(fallocate(fd.get(), FALLOC_FL_KEEP_SIZE,
+							    offset(file_pages), offset(4)));
+		 }},
+	};
+	return c;
+}
+
+// Each change breaks the lease; the holder releases on the event, and the
+// change then completes. Without reflink (ext4) reading a file changes
+// nothing of it: a copy out of it goes on at once, leased or not.
+void breaks_first(const vt::FsKind &k)
+{
+	vt::BreakTime bt(10000);
+	vt::Mount m(k);
+	for (const auto &c : changes()) {
+		const bool ioctl = std::string(c.name).find("FI") == 0;
+		if (ioctl && !k.is_xfs())
+			continue;	// no reflink at all
+		const std::string f = m.path("f"), g = m.path("g");
+		vt::make_file(f, pages(file_pages), 1);
+		vt::make_file(g, pages(file_pages), 1);
+		Holder h(f);
+		if (c.source && !k.is_xfs()) {
+			within(c.name, 0, quick_ms, [&] { CHECK_OK(c.run(f, g)); });
+			CHECK(!vt::event_queued(h.session.get()));
+			CHECK_EQ(h.base.pinned(), 4L);
+			CHECK_OK(unlink(f.c_str()));
+			CHECK_OK(unlink(g.c_str()));
+			continue;
+		}
+		const int64_t start = now_ns();
+		vt::Child changer([&] { CHECK_OK(c.run(f, g)); });
+		vt::wait_event(h.session.get(), 5000);
+		auto evs = vt::read_events(h.session.get());
+		CHECK_EQ(evs.size(), size_t{1});
+		CHECK_EQ(evs[0].type, uint32_t{VPIN_EVENT_LEASE_BREAK});
+		CHECK_EQ(evs[0].reason, c.reason);
+		CHECK_OK(vt::unlease(h.session.get(), h.lease));
+		changer.wait();
+		const int64_t took = now_ns() - start;
+		tap::note(std::string(k.name) + ": " + c.name + ": broken and done in " +
+			  vt::ms_str(took));
+		if (took > 5000 * ms_ns)
+			tap::fail(std::string(c.name) + " waited for the break time", __FILE__, __LINE__);
+		h.check_gone();
+		CHECK_OK(unlink(f.c_str()));
+		CHECK_OK(unlink(g.c_str()));
+	}
+}
+
+TEST("xfs-dax: reflink and dedupe from a leased file, copy_file_range and every fallocate mode "
+     "break the lease first")
+{
+	breaks_first(vt::xfs_dax);
+}
+
+TEST("ext4-dax: copy_file_range and every fallocate mode break the lease first")
+{
+	breaks_first(vt::ext4_dax);
+}
+
+TEST("xfs-dax: XFS_IOC_EXCHANGE_RANGE with a breakably leased file is ETXTBSY at once (6.10+)")
+{
+	if (!vt::kernel_has_exchange_range())
+		tap::skip("no XFS_IOC_EXCHANGE_RANGE before Linux 6.10");
+	vt::Mount m(vt::xfs_dax);
+	const std::string f = m.path("f"), g = m.path("g");
+	vt::make_file(f, pages(file_pages), 1);
+	vt::make_file(g, pages(file_pages), 2);
+	Holder h(f);
+	vt::Fd a = open_file(f, O_RDWR), b = open_file(g, O_RDWR);
+	CHECK_ERRNO(vt::exchange_range(a.get(), b.get(), pages(file_pages)), ETXTBSY);
+	CHECK_ERRNO(vt::exchange_range(b.get(), a.get(), pages(file_pages)), ETXTBSY);
+	CHECK_EQ(h.base.pinned(), 4L);
+	CHECK_EQ(vt::fdinfo(h.session.get(), "lease").size(), size_t{1});
+}
+
+TEST("xfs-dax: XFS_IOC_SWAPEXT of a breakably leased file with pinned, unmapped DAX pages "
+     "revokes the lease before the pages go (no WARN)")
+{
+	revoked_by(vt::xfs_dax, true, "XFS_IOC_SWAPEXT", [](const std::string &path) {
+		const std::string tmp = path + ".tmp";
+		vt::make_file(tmp, pages(file_pages), 7);
+		vt::Fd t = open_file(path, O_RDWR), o = open_file(tmp, O_RDWR);
+		// EBUSY: the zeroed bulkstat does not match, found after the flush.
+		const long r = vt::swapext(t.get(), o.get(), offset(file_pages));
+		CHECK(r == 0 || errno == EBUSY);
+	});
+}
+
+TEST("xfs-dax: XFS_IOC_SWAPEXT of a mapped, pinned file is broken first too")
+{
+	revoked_by(vt::xfs_dax, false, "XFS_IOC_SWAPEXT", [](const std::string &path) {
+		const std::string tmp = path + ".tmp";
+		vt::make_file(tmp, pages(file_pages), 7);
+		vt::Fd t = open_file(path, O_RDWR), o = open_file(tmp, O_RDWR);
+		const long r = vt::swapext(t.get(), o.get(), offset(file_pages));
+		CHECK(r == 0 || errno == EBUSY);
+	});
+}
+
+TEST("ext4-dax: truncating a file whose pinned pages are mapped nowhere revokes the lease first")
+{
+	revoked_by(vt::ext4_dax, true, "truncate to 0",
+		   [](const std::string &path) { CHECK_OK(truncate(path.c_str(), 0)); });
+}
+
+TEST("xfs-dax: punching a hole in a file whose pinned pages are mapped nowhere revokes the "
+     "lease first")
+{
+	revoked_by(vt::xfs_dax, true, "fallocate PUNCH_HOLE", [](const std::string &path) {
+		vt::Fd fd = open_file(path, O_RDWR);
+		CHECK_OK(fallocate(fd.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+				   offset(file_pages)));
+	});
+}
+
+TEST("the break time comes from lease-break-time as the module sees it, not from the breaker's "
+     "mount namespace")
+{
+	vt::Mount m(vt::ext4_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages));
+	std::ofstream("/proc/sys/fs/lease-break-time") << "2\n";
+	Holder h(path);
+	vt::Child breaker([&] {
+		// A breaker that shows itself a lease-break-time of its own.
+		CHECK_OK(unshare(CLONE_NEWNS));
+		CHECK_OK(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr));
+		std::ofstream("/tmp/fake-break-time") << "3600\n";
+		CHECK_OK(mount("/tmp/fake-break-time", "/proc/sys/fs/lease-break-time", nullptr,
+			       MS_BIND, nullptr));
+		vt::Fd fd = open_file(path, O_RDWR | O_NONBLOCK);
+		CHECK_ERRNO(ftruncate(fd.get(), 0), EWOULDBLOCK);
+	});
+	breaker.wait();
+	vt::wait_event(h.session.get(), 5000);
+	auto evs = vt::read_events(h.session.get());
+	std::ofstream("/proc/sys/fs/lease-break-time") << "45\n";
+	CHECK_EQ(evs.size(), size_t{1});
+	const int64_t left = static_cast<int64_t>(evs[0].deadline_ns) - now_ns();
+	tap::note("deadline " + vt::ms_str(left) + " ahead");
+	CHECK(left > 1000 * ms_ns && left <= 2000 * ms_ns);
+	CHECK_OK(vt::unlease(h.session.get(), h.lease));
+}
+
+TEST("breaker_pid is the breaker as the reader's pid namespace sees it")
+{
+	vt::BreakTime bt(10000);
+	vt::Mount m(vt::ext4_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages));
+	// Two holders: each session gets a record of the one break.
+	Holder a(path), b(path);
+	pid_t breaker_pid;
+	{
+		vt::Child breaker([&] {
+			vt::Fd fd = open_file(path, O_RDWR | O_NONBLOCK);
+			CHECK_ERRNO(ftruncate(fd.get(), 0), EWOULDBLOCK);
+		});
+		breaker_pid = breaker.pid();
+		breaker.wait();
+	}
+	auto evs = vt::read_events(a.session.get());
+	CHECK_EQ(evs.size(), size_t{1});
+	CHECK_EQ(static_cast<pid_t>(evs[0].breaker_pid), breaker_pid);
+	// In a new pid namespace the breaker has no pid.
+	CHECK_OK(unshare(CLONE_NEWPID));
+	vt::Child reader([&] {
+		CHECK_EQ(getpid(), 1);
+		auto theirs = vt::read_events(b.session.get());
+		CHECK_EQ(theirs.size(), size_t{1});
+		CHECK_EQ(theirs[0].breaker_pid, 0u);
+	});
+	reader.wait();
+	CHECK_OK(vt::unlease(a.session.get(), a.lease));
+	CHECK_OK(vt::unlease(b.session.get(), b.lease));
+}
+
+TEST("pinned pages are charged to the user, wherever its sessions go (RLIMIT_MEMLOCK)")
+{
+	constexpr rlim_t limit = 1 << 20;
+	struct rlimit rl = {limit, limit};
+	CHECK_OK(setrlimit(RLIMIT_MEMLOCK, &rl));
+	become_nobody();
+	const size_t chunk = static_cast<size_t>(limit) * 3 / 4;
+	vt::Channel ch;
+	vt::Baseline base;
+	// A child pins 3/4 of the limit, hands its session over and exits.
+	{
+		vt::Child c([&] {
+			auto s = vt::open_session();
+			vt::Map anon(chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+			anon.touch();
+			CHECK_OK(vt::pin(s.get(), anon.addr(), chunk, 0, nullptr));
+			vt::send_fd(ch.a.get(), s.get());
+		});
+		c.wait();
+	}
+	vt::Fd kept = vt::recv_fd(ch.b.get());
+	CHECK_EQ(base.pinned(), static_cast<long>(chunk / pages(1)));
+	// This process never pinned: its own address space has no charge, but
+	// the user has.
+	auto s = vt::open_session();
+	vt::Map anon(chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	anon.touch();
+	CHECK_ERRNO(vt::pin(s.get(), anon.addr(), chunk, 0, nullptr), ENOMEM);
+	CHECK_EQ(base.pinned(), static_cast<long>(chunk / pages(1)));
+	kept.reset();
+	CHECK_EQ(base.pinned(), 0L);
+	uint64_t id = 0;
+	CHECK_OK(vt::pin(s.get(), anon.addr(), chunk, 0, &id));
+	CHECK_OK(vt::unpin(s.get(), id));
+}
+
+TEST("a writable pin of a private DAX mapping pins the copy-on-write copies, not the file")
+{
+	vt::Mount m(vt::ext4_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages), 3);
+	std::string before(pages(file_pages), '\0');
+	vt::fill_pattern(before.data(), before.size(), 3);
+	vt::Fd rw = open_file(path, O_RDWR);
+	vt::Map map(pages(file_pages), PROT_READ | PROT_WRITE, MAP_PRIVATE, rw.get(), 0);
+	auto s = vt::open_session();
+	uint64_t lease = 0, pin = 0;
+	CHECK_OK(vt::lease(s.get(), rw.get(), VPIN_LEASE_BREAKABLE, &lease));
+	vt::Baseline base;
+	CHECK_OK(vt::pin(s.get(), map.addr(), pages(4), VPIN_PIN_F_WRITE, &pin));
+	CHECK_EQ(base.pinned(), 4L);
+	std::memset(map.data(), 0x5a, pages(4));
+	CHECK_OK(vt::unpin(s.get(), pin));
+	CHECK_EQ(base.pinned(), 0L);
+	std::string now(pages(file_pages), '\0');
+	CHECK_EQ(pread(rw.get(), now.data(), now.size(), 0), static_cast<ssize_t>(now.size()));
+	CHECK(now == before);
+	CHECK_EQ(static_cast<unsigned char>(map.data()[0]), 0x5au);
+	CHECK_OK(vt::unlease(s.get(), lease));
+}
+
+} // namespace

@@ -4,12 +4,61 @@
 # The two supported kernel series.
 VPIN_KERNEL_SERIES="6.1 6.12"
 
-# vpin_kernel_release SERIES|RELEASE: print the newest installed release of a
-# series (6.1 matches 6.1.0-NN-amd64, 6.12 matches 6.12.NNN+debNN-amd64), or
-# RELEASE itself if /boot has it.
+# The debug kernel (make debug-kernel, scripts/build-debug-kernel) lives in
+# the repository's build tree, not in /boot: its image, its config, its
+# release and its build tree.  Everything its guest needs is built in.
+vpin_debug_kernel_dir() {
+	local here
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	echo "${VPIN_DEBUG_KERNEL_DIR:-${here%/tests/vm}/build/debug-kernel}"
+}
+
+# vpin_debug_release: print the release of the built debug kernel.
+vpin_debug_release() {
+	local dir
+	dir=$(vpin_debug_kernel_dir)
+	[ -s "$dir/vmlinuz" ] && [ -s "$dir/release" ] || return 1
+	cat "$dir/release"
+}
+
+# vpin_kernel_image RELEASE: print the path of RELEASE's kernel image.
+vpin_kernel_image() {
+	if [ -n "$1" ] && [ "$1" = "$(vpin_debug_release)" ]; then
+		echo "$(vpin_debug_kernel_dir)/vmlinuz"
+	else
+		echo "/boot/vmlinuz-$1"
+	fi
+}
+
+# vpin_kernel_config RELEASE: print the path of RELEASE's kernel config.
+vpin_kernel_config() {
+	if [ -n "$1" ] && [ "$1" = "$(vpin_debug_release)" ]; then
+		echo "$(vpin_debug_kernel_dir)/config"
+	else
+		echo "/boot/config-$1"
+	fi
+}
+
+# vpin_kernel_build_dir RELEASE: print the directory modules for RELEASE are
+# built against (make -C DIR M=...).
+vpin_kernel_build_dir() {
+	if [ -n "$1" ] && [ "$1" = "$(vpin_debug_release)" ]; then
+		echo "$(vpin_debug_kernel_dir)/obj"
+	else
+		echo "/lib/modules/$1/build"
+	fi
+}
+
+# vpin_kernel_release SERIES|RELEASE|debug: print the newest installed release
+# of a series (6.1 matches 6.1.0-NN-amd64, 6.12 matches 6.12.NNN+debNN-amd64),
+# RELEASE itself if /boot has it, or the debug kernel's release.
 vpin_kernel_release() {
 	local want=$1 f rel best=
-	if [ -e "/boot/vmlinuz-$want" ]; then
+	if [ "$want" = debug ]; then
+		vpin_debug_release
+		return
+	fi
+	if [ -e "/boot/vmlinuz-$want" ] || [ "$want" = "$(vpin_debug_release)" ]; then
 		echo "$want"
 		return 0
 	fi
@@ -64,7 +113,9 @@ vpin_initramfs() {
 		esac
 		echo "/lib/modules/$base" >> "$tmp/modules.order"
 	done
-	grep -q 9p.ko "$tmp/modules.order" || { rm -rf "$tmp"; echo "no 9p module for $rel" >&2; return 1; }
+	# A kernel with 9p built in (the debug kernel) needs no module at all.
+	grep -q 9p.ko "$tmp/modules.order" || grep -qx 'CONFIG_9P_FS=y' "$(vpin_kernel_config "$rel")" 2> /dev/null ||
+		{ rm -rf "$tmp"; echo "no 9p module for $rel" >&2; return 1; }
 	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp" &&
 		mv "$out.tmp" "$out"
 	rm -rf "$tmp"

@@ -3,6 +3,8 @@
 #   make            build the userspace and the module (for KVER, default:
 #                   the running kernel, else every supported kernel installed)
 #   make test       install what is missing, build, run every test
+#   make fuzz       fuzz vpin in the test guest on both kernels (tests/fuzz),
+#                   DURATION seconds each (default 600)
 #   make demo       install what is missing, build, show vpin in a test guest
 #   make install    install pinctl, pind, pintop and the uapi header
 #
@@ -70,6 +72,12 @@ demo: setup
 	@$(MAKE) -s all
 	@tests/demo
 
+# The fuzzer in the test guest, DURATION seconds per kernel.
+DURATION ?= 600
+fuzz: setup
+	@$(MAKE) -s all
+	@tests/fuzz/vms $(DURATION)
+
 dkms-check: setup modules
 	tests/dkms-check
 
@@ -80,6 +88,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,11s/^# \{0,1\}//p' Makefile
+	@sed -n '3,13s/^# \{0,1\}//p' Makefile
 
 .PHONY: all setup user modules warn-module checkpatch test demo dkms-check install clean help
+.PHONY: fuzz

@@ -196,11 +196,18 @@ static int vpin_check_pages(const struct vpin_kpin *pin)
 	return 0;
 }
 
-/* Pin every page of the range. Called with the mmap lock held. */
-static int vpin_pin_pages(struct vpin_kpin *pin)
+/*
+ * Pin every page of the range. Called with the mmap lock held; faults wait
+ * killably, and may drop the lock to do so (a page locked for I/O that a
+ * FUSE server never completes, for one). Then what was checked under the
+ * lock may no longer be what is mapped: everything is unpinned and
+ * -EAGAIN tells the caller, which no longer holds the lock, to start over.
+ */
+static int vpin_pin_pages(struct mm_struct *mm, struct vpin_kpin *pin)
 {
 	unsigned int gup_flags = pin->dax ? 0 : FOLL_LONGTERM;
 	unsigned long done = 0;
+	int locked = 1;
 	long got;
 
 	if (pin->flags & VPIN_PIN_F_WRITE)
@@ -211,15 +218,20 @@ static int vpin_pin_pages(struct vpin_kpin *pin)
 			got = -EINTR;
 			goto err;
 		}
-		got = pin_user_pages(pin->addr + done * PAGE_SIZE,
-				     pin->npages - done, gup_flags,
-				     pin->pages + done);
+		got = pin_user_pages_remote(mm, pin->addr + done * PAGE_SIZE,
+					    pin->npages - done, gup_flags,
+					    pin->pages + done, &locked);
+		if (got > 0)
+			done += got;
+		if (!locked) {
+			got = -EAGAIN;
+			goto err;
+		}
 		if (got <= 0) {
 			if (!got)
 				got = -EFAULT;
 			goto err;
 		}
-		done += got;
 	}
 	got = vpin_check_pages(pin);
 	if (got)
@@ -229,7 +241,9 @@ static int vpin_pin_pages(struct vpin_kpin *pin)
 err:
 	if (done)
 		vpin_unpin_pages(pin, done);
-	return got;
+	if (!locked)
+		return -EAGAIN;
+	return got == -EAGAIN ? -EFAULT : got;
 }
 
 static int vpin_pin_check_req(const struct vpin_pin *req)
@@ -328,6 +342,7 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 	struct vpin_range range = {};
 	struct vpin_klease *lease = NULL;
 	struct vpin_kpin *pin;
+	bool charged = false;
 	long lease_id;
 	u32 id;
 	int ret;
@@ -353,6 +368,7 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 		return -ENOMEM;
 	}
 
+retry:
 	if (mmap_read_lock_killable(s->mm)) {
 		ret = -EINTR;
 		goto err_free;
@@ -369,12 +385,17 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 	}
 	pin->dax = range.dax;
 	pin->offset = range.offset;
-	ret = vpin_charge(s, pin);
+	if (!charged) {
+		ret = vpin_charge(s, pin);
+		if (ret)
+			goto err_unlock;
+		charged = true;
+	}
+	ret = vpin_pin_pages(s->mm, pin);
+	if (ret == -EAGAIN)
+		goto retry;	/* the mmap lock was dropped: check again */
 	if (ret)
 		goto err_unlock;
-	ret = vpin_pin_pages(pin);
-	if (ret)
-		goto err_uncharge;
 	if (range.file)
 		pin->file = get_file(range.file);
 
@@ -418,11 +439,11 @@ err_unpin:
 	mmap_read_unlock(s->mm);
 	vpin_pin_free(s, pin);
 	return ret;
-err_uncharge:
-	vpin_uncharge(s, pin);
 err_unlock:
 	mmap_read_unlock(s->mm);
 err_free:
+	if (charged)
+		vpin_uncharge(s, pin);
 	kvfree(pin->pages);
 	kfree(pin);
 	return ret;

@@ -24,6 +24,29 @@ static inline long vpin_compat_pin_user_pages(unsigned long start,
 	vpin_compat_pin_user_pages(start, nr, flags, pages)
 #endif
 
+#ifdef COMPAT_PIN_USER_PAGES_REMOTE_HAS_VMAS
+/*
+ * These kernels also refuse (WARN) FOLL_LONGTERM together with a lock that
+ * GUP may drop: their long-term pins fault with the mmap lock held
+ * throughout, and a fault that waits for a page lock is not killable.
+ */
+#include <linux/mm.h>
+static inline long vpin_compat_pin_user_pages_remote(struct mm_struct *mm,
+						     unsigned long start,
+						     unsigned long nr_pages,
+						     unsigned int gup_flags,
+						     struct page **pages,
+						     int *locked)
+{
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL,
+				     gup_flags & FOLL_LONGTERM ? NULL : locked);
+}
+
+#define pin_user_pages_remote(mm, start, nr, flags, pages, locked) \
+	vpin_compat_pin_user_pages_remote(mm, start, nr, flags, pages, locked)
+#endif
+
 #ifdef COMPAT_CANNOT_USE_GENL_INFO_DUMP
 /* Before 6.6 the parsed dump request sat in struct genl_dumpit_info. */
 #define genl_info_dump(cb) genl_dumpit_info(cb)

@@ -636,13 +636,18 @@ long swapext(int target, int tmp, off_t length)
 }
 
 // XFS_IOC_EXCHANGE_RANGE came with Linux 6.10.
-bool kernel_has_exchange_range()
+bool kernel_older_than(unsigned want_major, unsigned want_minor)
 {
 	struct utsname u;
 	CHECK_OK(uname(&u));
 	unsigned major = 0, minor = 0;
 	CHECK(std::sscanf(u.release, "%u.%u", &major, &minor) == 2);
-	return major > 6 || (major == 6 && minor >= 10);
+	return major < want_major || (major == want_major && minor < want_minor);
+}
+
+bool kernel_has_exchange_range()
+{
+	return !kernel_older_than(6, 10);
 }
 
 } // namespace vt

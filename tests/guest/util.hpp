@@ -236,6 +236,8 @@ long exchange_range(int file1, int file2, size_t length);
 long swapext(int target, int tmp, off_t length);
 // XFS_IOC_EXCHANGE_RANGE came with Linux 6.10.
 bool kernel_has_exchange_range();
+// Is the running kernel older than major.minor?
+bool kernel_older_than(unsigned major, unsigned minor);
 
 // Which file system a test runs on: DAX (ext4 on pmem0, xfs on pmem1) or the
 // page cache on the same devices.

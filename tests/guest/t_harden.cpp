@@ -10,6 +10,7 @@
 #include "util.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -561,6 +562,76 @@ TEST("breaker_pid is the breaker as the reader's pid namespace sees it")
 	reader.wait();
 	CHECK_OK(vt::unlease(a.session.get(), a.lease));
 	CHECK_OK(vt::unlease(b.session.get(), b.lease));
+}
+
+TEST("revocation sends no SIGBUS to an opener that has become another user (set-user-ID exec)")
+{
+	const std::string repo = std::getenv("VPIN_REPO") ? std::getenv("VPIN_REPO") : ".";
+	const std::string waiter = "/tmp/vpin-setuid-waiter";
+	CHECK_EQ(vt::sh("install -o root -m 4755 " + repo +
+			"/build/user/tests/guest/vpin-setuid-waiter " + waiter),
+		 0);
+	vt::BreakTime bt(break_ms);
+	vt::Mount m(vt::ext4_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages));
+	CHECK_OK(chown(path.c_str(), nobody, nobody));
+	vt::start_vmstat_helper();
+	vt::Baseline base;
+	vt::Channel ch;
+	const pid_t opener = fork();
+	CHECK_OK(opener);
+	if (opener == 0) {
+		// Leases and pins as nobody, then runs the set-user-ID program
+		// with the session still open (not close-on-exec).
+		if (setgroups(0, nullptr) || setresgid(nobody, nobody, nobody) ||
+		    setresuid(nobody, nobody, nobody))
+			_exit(3);
+		auto s = vt::open_session();
+		vt::Fd data = open_file(path, O_RDWR);
+		void *p = mmap(nullptr, pages(file_pages), PROT_READ | PROT_WRITE, MAP_SHARED,
+			       data.get(), 0);
+		uint64_t id = 0;
+		if (p == MAP_FAILED || vt::lease(s.get(), data.get(), VPIN_LEASE_BREAKABLE, &id) ||
+		    vt::pin(s.get(), reinterpret_cast<uintptr_t>(p), pages(2), 0, &id))
+			_exit(3);
+		const int keep = dup(s.get());
+		if (keep < 0)
+			_exit(3);
+		vt::send_u64(ch.a.get(), 1);
+		const std::string secs = std::to_string(break_ms / 1000 + 4);
+		execl(waiter.c_str(), waiter.c_str(), secs.c_str(), nullptr);
+		_exit(3);
+	}
+	vt::recv_u64(ch.b.get());
+	usleep(200000);		// let it exec and become root
+	CHECK_EQ(base.pinned(), 2L);
+	within("truncate, revoking the lease", break_ms - 100, break_ms + revoke_slack_ms,
+	       [&] { CHECK_OK(truncate(path.c_str(), 0)); });
+	CHECK_EQ(base.pinned(), 0L);
+	int status = 0;
+	CHECK_EQ(waitpid(opener, &status, 0), opener);
+	CHECK(WIFEXITED(status));
+	// 0: no SIGBUS reached the root program.
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST("xfs-dax: breakable leases of DAX files with blocks shared with another file are ENODATA")
+{
+	vt::Mount m(vt::xfs_dax);
+	const std::string f = m.path("f"), g = m.path("g");
+	vt::Fd src = vt::make_file(f, pages(file_pages));
+	vt::Fd dst = open_file(g, O_RDWR | O_CREAT);
+	CHECK_OK(vt::clone_range(src.get(), 0, dst.get(), 0, pages(file_pages)));
+	auto s = vt::open_session();
+	CHECK_ERRNO(vt::lease(s.get(), src.get(), VPIN_LEASE_BREAKABLE, nullptr), ENODATA);
+	CHECK_ERRNO(vt::lease(s.get(), dst.get(), VPIN_LEASE_BREAKABLE, nullptr), ENODATA);
+	CHECK_ERRNO(vt::lease(s.get(), src.get(), VPIN_LEASE_EXCLUSIVE, nullptr), ENODATA);
+	// A private copy of its own blocks can be leased again.
+	CHECK_OK(fallocate(dst.get(), FALLOC_FL_UNSHARE_RANGE, 0, offset(file_pages)));
+	uint64_t id = 0;
+	CHECK_OK(vt::lease(s.get(), dst.get(), VPIN_LEASE_BREAKABLE, &id));
+	CHECK_OK(vt::unlease(s.get(), id));
 }
 
 TEST("pinned pages are charged to the user, wherever its sessions go (RLIMIT_MEMLOCK)")

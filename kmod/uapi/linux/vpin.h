@@ -53,14 +53,25 @@
  *   page cache; what keeps them safe is the lease, which keeps the file's
  *   block map from changing while it is pinned.
  *
+ *   Pages are faulted in killably; no other caller waits for a pin that
+ *   cannot complete (a page of a file whose FUSE server does not answer).
+ *   Before Linux 6.3 the kernel faults long-term pins with the mmap lock
+ *   held, and such a wait cannot be killed.
+ *
  *   Errors: EINVAL addr or length not page aligned, length 0; EOVERFLOW
  *   addr + length wraps; EFAULT range outside the user address space or not
  *   completely mapped; EACCES PROT_NONE in the range, or VPIN_PIN_F_WRITE on
  *   a mapping without write permission; EXDEV the range maps more than one
- *   file or mixes file and anonymous memory; ENOMEM the pin would exceed
- *   RLIMIT_MEMLOCK (pinned pages are charged to the address space's pinned_vm,
- *   VmPin in /proc/PID/status, like RDMA memory registrations; with
- *   CAP_IPC_LOCK the limit does not apply) or memory is short.
+ *   file or mixes file and anonymous memory; EAGAIN the session's lease on
+ *   the file is being broken; EOPNOTSUPP a private mapping of an FS-DAX file
+ *   holds copy-on-write pages that cannot be pinned for the long term
+ *   (ZONE_MOVABLE, CMA), which the kernel would migrate first; ENOMEM the
+ *   pin would exceed RLIMIT_MEMLOCK or memory is short; EINTR a fatal
+ *   signal. Pinned pages are charged to the calling user, summed over all
+ *   of that user's pins in every session, against RLIMIT_MEMLOCK (as
+ *   io_uring's registered buffers are; CAP_IPC_LOCK exempts); the charge
+ *   stays with the pin wherever the session goes. They also show in VmPin
+ *   (/proc/PID/status) of the session's address space.
  *   A failed pin leaves nothing pinned or charged.
  *
  * VPIN_IOC_UNPIN (struct vpin_unpin)
@@ -68,55 +79,84 @@
  *
  * VPIN_IOC_LEASE (struct vpin_lease)
  *   Takes a lease of the given type on the file behind fd and returns its id.
+ *   Either type needs a regular file that can be mapped, on a file system
+ *   whose files are data (not procfs, sysfs, debugfs, tracefs, configfs,
+ *   cgroupfs, securityfs, bpffs, pstore, efivarfs, devpts, nsfs, fusectl;
+ *   not overlayfs, whose mappings are the backing file's: EOPNOTSUPP), and
+ *   the caller must own the file as seen through the mount the descriptor
+ *   was opened on (idmapped mounts included) or have the capability below
+ *   (EPERM). While a break of the file is pending, and while a change that
+ *   broke leases of the file is still running, no lease of it is granted
+ *   (EAGAIN).
  *
- *   VPIN_LEASE_EXCLUSIVE: fd must be open for writing, the caller must own
- *   the file or have CAP_LINUX_IMMUTABLE, and the file must be a regular file
- *   that is not a swap file and is fully allocated: no hole, no unwritten
- *   (preallocated) or delayed extent, no block shared with another file. One
- *   session at a time holds it (EBUSY for any other session, and for a second
- *   request of the same session). While it is held the file is PROTECTED,
- *   in memory only, for everyone including the holder: every size change
- *   (truncate, ftruncate, O_TRUNC, even growing), fallocate in every mode,
- *   every write (write, pwrite, O_DIRECT, io_uring), new shared writable
- *   mappings, reflink, dedupe, copy_file_range in or out and xfs
- *   exchange-range fail with ETXTBSY, unlink and rename with EPERM, swapon
- *   with EBUSY, at once and without waiting for pinned pages. Reads, read-only
- *   mappings, stat, fsync and shared mappings made before the lease (on DAX)
- *   keep working. Protection ends with the lease.
+ *   VPIN_LEASE_EXCLUSIVE: fd must be open for writing; owner or
+ *   CAP_LINUX_IMMUTABLE; the file must not be a swap file and must be fully
+ *   allocated: no hole, no unwritten (preallocated) or delayed extent, no
+ *   block shared with another file. One session at a time holds it (EBUSY
+ *   for any other session, and for a second request of the same session).
+ *   While it is held the file is PROTECTED, in memory only, for everyone
+ *   including the holder: every size change (truncate, ftruncate, O_TRUNC,
+ *   even growing), fallocate in every mode, every write (write, pwrite,
+ *   O_DIRECT, io_uring), new shared writable mappings, reflink, dedupe,
+ *   copy_file_range in or out, xfs exchange-range and EXT4_IOC_MOVE_EXT
+ *   fail with ETXTBSY, XFS_IOC_SWAPEXT with EINVAL, unlink and rename with
+ *   EPERM, swapon with EBUSY, at once and without waiting for pinned pages.
+ *   Reads, read-only mappings, stat, fsync and shared mappings made before
+ *   the lease (on DAX) keep working. Protection ends with the lease.
  *
- *   VPIN_LEASE_BREAKABLE: any regular file; fd may be read-only. Any number
- *   of sessions may hold one on the same file; exclusive and breakable
- *   leases conflict (EBUSY). The session may pin the file's ranges, FS-DAX
- *   included, as under an exclusive lease. The file is not protected:
- *   instead, a layout change by anyone else (a size change by truncate,
- *   ftruncate or O_TRUNC; fallocate PUNCH_HOLE, COLLAPSE_RANGE,
- *   INSERT_RANGE or ZERO_RANGE; reflink or dedupe into the file) BREAKS the
- *   lease: the changer waits, interruptibly (EINTR), until every breakable
- *   lease on the file is gone, and each holding session is told at once:
+ *   VPIN_LEASE_BREAKABLE: fd may be read-only; owner or CAP_LEASE, as for
+ *   fcntl(F_SETLEASE). On an FS-DAX file no block may be shared with another
+ *   file (ENODATA). Any number of sessions may hold one on the same file;
+ *   exclusive and breakable leases conflict (EBUSY). The session may pin the
+ *   file's ranges, FS-DAX included, as under an exclusive lease. The file is
+ *   not protected: instead, a change of its blocks by anyone else BREAKS the
+ *   lease, before the file system waits for or drops the file's pages:
+ *     - a size change (truncate, ftruncate, O_TRUNC): VPIN_BREAK_TRUNCATE;
+ *     - fallocate in every mode, by a writer: VPIN_BREAK_FALLOCATE;
+ *     - reflink or dedupe into the file, or out of it, and copy_file_range
+ *       into it, or out of it where the file system can share the blocks
+ *       (xfs): VPIN_BREAK_REMAP;
+ *     - any other change that reaches the file's DAX pages (XFS_IOC_SWAPEXT,
+ *       EXT4_IOC_SWAP_BOOT, ...): VPIN_BREAK_LAYOUT.
+ *   xfs exchange-range and EXT4_IOC_MOVE_EXT of a file with breakable leases
+ *   fail with ETXTBSY at once instead. The changer waits, interruptibly
+ *   (EINTR), until every breakable lease on the file is gone, and each
+ *   holding session is told at once:
  *     - a struct vpin_event (VPIN_EVENT_LEASE_BREAK) becomes readable on the
  *       session descriptor (read(2), poll(2) POLLIN|POLLPRI);
  *     - the fcntl(F_SETOWN) owner of the session descriptor gets SIGIO, or
  *       the signal set with F_SETSIG, if O_ASYNC is set on it;
  *     - a VPIN_EVENT_LEASE_BREAK netlink event goes out.
  *   The event is queued on the session, so it reaches whoever holds the
- *   descriptor, after fork or SCM_RIGHTS passing too. The holder answers by
- *   releasing the lease (VPIN_IOC_UNLEASE: its pins on the file go with it),
- *   and the changer proceeds at once. If the lease is still held when the
- *   break time has passed (module parameter break_time_ms; 0, the default,
- *   means /proc/sys/fs/lease-break-time), the waiting changer revokes it:
- *   the session's pins on the file are unpinned, the lease is dropped, the
- *   process that opened the session gets SIGBUS, and VPIN_EVENT_LEASE_REVOKED
- *   is queued; then the change proceeds. A changer whose descriptor is
- *   O_NONBLOCK starts the break and fails with EWOULDBLOCK instead of
- *   waiting. A change started by the process that holds the breakable lease
- *   (the session's opener) fails with EDEADLK instead of waiting for itself.
+ *   descriptor, after fork or SCM_RIGHTS passing too. New pins of a lease
+ *   being broken fail with EAGAIN. The holder answers by releasing the lease
+ *   (VPIN_IOC_UNLEASE: its pins on the file go with it), and the changer
+ *   proceeds at once. If the lease is still held when the break time has
+ *   passed (module parameter break_time_ms; 0, the default, means
+ *   /proc/sys/fs/lease-break-time as the module reads it, at most a day),
+ *   the waiting changer revokes it: the session's pins on the file are
+ *   unpinned, the lease is dropped, VPIN_EVENT_LEASE_REVOKED is queued, and
+ *   the process that opened the session gets SIGBUS if the session's
+ *   creator could still signal it (the rule of F_SETOWN signals: not after
+ *   it became another user through a set-user-ID program); then the change
+ *   proceeds. No change waits longer than one break time, however the
+ *   holders behave. A truncating changer waits without holding the inode
+ *   lock, so other I/O of the file goes on meanwhile. A changer whose
+ *   descriptor is O_NONBLOCK starts the break and fails with EWOULDBLOCK
+ *   instead of waiting. A change started by the process that holds the
+ *   breakable lease (the session's opener) fails with EDEADLK instead of
+ *   waiting for itself, except where the file system calls cannot fail (a
+ *   VPIN_BREAK_LAYOUT break), which wait for the break time like any other;
+ *   a signal to such a changer revokes at once.
  *
- *   Errors: EBADF fd is not open; EINVAL not a regular file or bad type;
- *   ENODATA (exclusive) the file is not fully allocated; EOPNOTSUPP
- *   (exclusive) the file system cannot report its allocation (no fiemap);
- *   EBADF fd not open for writing (exclusive); EPERM not the owner and no
- *   CAP_LINUX_IMMUTABLE; ETXTBSY the file is an active swap file; EBUSY
- *   another lease conflicts.
+ *   Errors: EBADF fd is not open, or not open for writing (exclusive);
+ *   EINVAL not a regular file or bad type; EOPNOTSUPP a file system leases
+ *   are refused on, a file that cannot be mapped, or no way to read the
+ *   file's extents (exclusive; DAX files); EPERM not the owner and no
+ *   capability; ENODATA (exclusive) the file is not fully allocated, or
+ *   (both) it shares blocks with another file; ETXTBSY the file is an
+ *   active swap file; EBUSY another lease conflicts; EAGAIN a break of the
+ *   file is pending; EINTR a fatal signal.
  *
  * VPIN_IOC_UNLEASE (struct vpin_unlease)
  *   Releases the lease with the given id. ENOENT unknown id; EBUSY the
@@ -127,7 +167,8 @@
  *   read(2) returns whole struct vpin_event records, as many as fit (EINVAL
  *   if the buffer cannot hold one); it blocks while there is none, unless
  *   O_NONBLOCK (EAGAIN). poll(2) reports POLLIN | POLLRDNORM | POLLPRI while
- *   one is queued.
+ *   one is queued. breaker_pid is the breaker's pid in the reader's pid
+ *   namespace, 0 if it has none there.
  *
  * Generic netlink family "vpin" (VPIN_GENL_NAME, version VPIN_GENL_VERSION)
  * -----------------------------------------------------------------------
@@ -151,10 +192,13 @@
  * VPIN_CMD_GET_PINS (dump), VPIN_CMD_GET_LEASES (dump)
  *   Request: optional VPIN_A_SESSION_ID to list one session's objects.
  *   One message per object: VPIN_A_PIN (VPIN_PIN_A_*) or VPIN_A_LEASE
- *   (VPIN_LEASE_A_*).
+ *   (VPIN_LEASE_A_*). A lease being broken has VPIN_LEASE_STATE_BREAKING
+ *   and VPIN_LEASE_A_BREAK_DEADLINE_MS.
  *
  * Dumps are resumable across messages; a dump that raced with a change is
- * flagged NLM_F_DUMP_INTR on the message where that was noticed.
+ * flagged NLM_F_DUMP_INTR on the message where that was noticed. The family
+ * runs its operations in parallel (no genetlink mutex); a dump never waits
+ * for a pin in progress.
  *
  * Multicast group "events" (VPIN_GENL_MCGRP_EVENTS)
  *   VPIN_CMD_EVENT messages carrying VPIN_A_EVENT (VPIN_EVENT_A_*), one per
@@ -162,6 +206,26 @@
  *   on/off. Listeners without CAP_SYS_ADMIN receive only events of their own
  *   uid where the kernel can filter multicast per listener (Linux 6.9+);
  *   on older kernels joining the group requires CAP_SYS_ADMIN.
+ *
+ * What vpin cannot promise
+ * ------------------------
+ *  - Protection and leases live in memory: after a crash or reboot the file
+ *    is an ordinary file again.
+ *  - mprotect(PROT_WRITE) of a shared mapping of a protected file made
+ *    read-only before the lease is not refused (as for a swap file).
+ *  - xfs pNFS block layouts (an nfsd export with "pnfs") let clients write a
+ *    file's blocks directly, growing it without a size change vpin sees.
+ *  - Changes vpin breaks inside the file system (VPIN_BREAK_LAYOUT, and size
+ *    changes by nfsd, overlayfs, ecryptfs or cachefiles, which call
+ *    notify_change() with the inode locked) wait for the break with the file
+ *    system's locks held: other I/O of that file waits too, at most one
+ *    break time.
+ *  - Copy-on-write pages of private FS-DAX mappings in ZONE_MOVABLE or CMA
+ *    are refused (EOPNOTSUPP), not migrated.
+ *  - Before Linux 6.3, a long-term pin waiting for a page that stays locked
+ *    (an unanswered FUSE read) cannot be killed.
+ * docs/dax-paths.md lists every path that changes the blocks of an FS-DAX
+ * file and vpin's answer to it.
  */
 #ifndef _UAPI_LINUX_VPIN_H
 #define _UAPI_LINUX_VPIN_H
@@ -250,7 +314,7 @@ struct vpin_event {
 	__u32 type;		/* VPIN_EVENT_LEASE_BREAK or _LEASE_REVOKED */
 	__u32 lease_id;
 	__u32 reason;		/* enum vpin_break_reason */
-	__u32 breaker_pid;	/* the process changing the file (0: unknown) */
+	__u32 breaker_pid;	/* the changer, in the reader's pid namespace (0: none) */
 	__u64 dev;		/* st_dev of the file, as major << 20 | minor */
 	__u64 ino;
 	__u64 deadline_ns;	/* CLOCK_MONOTONIC time of revocation */

@@ -531,6 +531,29 @@ TEST("the break time comes from lease-break-time as the module sees it, not from
 	CHECK_OK(vt::unlease(h.session.get(), h.lease));
 }
 
+TEST("a lease-break-time of years is capped at a day, without overflow")
+{
+	vt::Mount m(vt::ext4_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages));
+	Holder h(path);
+	std::ofstream("/proc/sys/fs/lease-break-time") << "2000000000\n";
+	{
+		vt::Child breaker([&] {
+			vt::Fd fd = open_file(path, O_RDWR | O_NONBLOCK);
+			CHECK_ERRNO(ftruncate(fd.get(), 0), EWOULDBLOCK);
+		});
+		breaker.wait();
+	}
+	std::ofstream("/proc/sys/fs/lease-break-time") << "45\n";
+	auto evs = vt::read_events(h.session.get());
+	CHECK_EQ(evs.size(), size_t{1});
+	const int64_t left = static_cast<int64_t>(evs[0].deadline_ns) - now_ns();
+	constexpr int64_t day_ns = int64_t{24} * 3600 * 1000 * ms_ns;
+	CHECK(left > day_ns - 60000 * ms_ns && left <= day_ns);
+	CHECK_OK(vt::unlease(h.session.get(), h.lease));
+}
+
 TEST("breaker_pid is the breaker as the reader's pid namespace sees it")
 {
 	vt::BreakTime bt(10000);

@@ -7,6 +7,10 @@
 #                   DURATION seconds each (default 600)
 #   make demo       install what is missing, build, show vpin in a test guest
 #   make install    install pinctl, pind, pintop and the uapi header
+#   make debug-kernel  build the test guest's debug kernel (KASAN, KFENCE,
+#                   lockdep: tests/vm/debug.config) in build/debug-kernel
+#   make test-debug build it if needed, and vpin.ko for it, and run the guest
+#                   suite on it (slow; not part of make test)
 #
 # The module itself is installed with DKMS: see README.md.
 
@@ -81,6 +85,17 @@ fuzz: setup
 dkms-check: setup modules
 	tests/dkms-check
 
+# The debug kernel: scripts/build-debug-kernel does nothing when it is up to
+# date; tests/vm/kernels.sh finds its image and build tree.
+DEBUG_KERNEL := $(BUILD)/debug-kernel
+debug-kernel:
+	@scripts/build-debug-kernel $(DEBUG_KERNEL)
+
+test-debug: setup
+	@$(MAKE) -s user debug-kernel
+	@$(MAKE) -s modules KVER="$$(cat $(DEBUG_KERNEL)/release)"
+	@tests/run-debug
+
 install: user
 	cmake --install $(BUILD)/user
 
@@ -88,7 +103,8 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,13s/^# \{0,1\}//p' Makefile
+	@sed -n '3,17s/^# \{0,1\}//p' Makefile
 
 .PHONY: all setup user modules warn-module checkpatch test demo dkms-check install clean help
 .PHONY: fuzz
+.PHONY: debug-kernel test-debug

@@ -183,17 +183,33 @@ static bool vpin_may_remap(struct file *in, struct file *out)
 }
 
 /*
- * Break the leases of both files of a remap (@both), or of the destination
- * of a copy.
+ * May the caller write @file's blocks through a dedupe? What
+ * allow_file_dedupe() (fs/remap_range.c) lets through: writers, the owner,
+ * whoever may write the inode, CAP_SYS_ADMIN.
  */
-static int vpin_break_two(struct file *in, struct file *out, bool both,
-			  struct vpin_file **tokens)
+static bool vpin_may_dedupe_into(struct file *file)
+{
+	struct mnt_idmap *idmap = file_mnt_idmap(file);
+	struct inode *inode = file_inode(file);
+
+	return (file->f_mode & FMODE_WRITE) ||
+	       vfsuid_eq_kuid(i_uid_into_vfsuid(idmap, inode), current_fsuid()) ||
+	       !inode_permission(idmap, inode, MAY_WRITE) ||
+	       capable(CAP_SYS_ADMIN);
+}
+
+/*
+ * Break the leases of both files of a remap (@both), or of the destination
+ * of a copy, for a caller that may read @in and, per @out_ok, change @out.
+ */
+static int vpin_break_two(struct file *in, struct file *out, bool out_ok,
+			  bool both, struct vpin_file **tokens)
 {
 	int ret = 0;
 
 	tokens[0] = NULL;
 	tokens[1] = NULL;
-	if (!(out->f_mode & FMODE_WRITE) || !(in->f_mode & FMODE_READ))
+	if (!out_ok || !(in->f_mode & FMODE_READ))
 		return 0;
 	ret = vpin_lease_break(file_inode(out), VPIN_BREAK_REMAP,
 			       vpin_break_flags(out), &tokens[0]);
@@ -221,7 +237,7 @@ static loff_t vpin_clone_break(struct file *file_in, loff_t pos_in,
 	struct vpin_file *tokens[2];
 	loff_t ret;
 
-	ret = vpin_break_two(file_in, file_out,
+	ret = vpin_break_two(file_in, file_out, file_out->f_mode & FMODE_WRITE,
 			     vpin_may_remap(file_in, file_out), tokens);
 	if (!ret)
 		ret = vfs_clone_file_range(file_in, pos_in, file_out, pos_out,
@@ -238,8 +254,8 @@ static loff_t vpin_dedupe_break(struct file *src_file, loff_t src_pos,
 	struct vpin_file *tokens[2];
 	loff_t ret;
 
-	/* A destination open read-only may be deduplicated into by its owner. */
-	ret = vpin_break_two(src_file, dst_file, true, tokens);
+	ret = vpin_break_two(src_file, dst_file, vpin_may_dedupe_into(dst_file),
+			     true, tokens);
 	if (!ret)
 		ret = vfs_dedupe_file_range_one(src_file, src_pos, dst_file,
 						dst_pos, len, remap_flags);
@@ -255,7 +271,7 @@ static ssize_t vpin_copy_break(struct file *file_in, loff_t pos_in,
 	struct vpin_file *tokens[2];
 	ssize_t ret;
 
-	ret = vpin_break_two(file_in, file_out,
+	ret = vpin_break_two(file_in, file_out, file_out->f_mode & FMODE_WRITE,
 			     vpin_may_remap(file_in, file_out), tokens);
 	if (!ret)
 		ret = vfs_copy_file_range(file_in, pos_in, file_out, pos_out,

@@ -7,6 +7,7 @@
 
 #include <linux/capability.h>
 #include <linux/file.h>
+#include <linux/fs_struct.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -61,7 +62,14 @@ static int vpin_put_file(struct sk_buff *skb, int attr, struct file *file)
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	path = d_path(&file->f_path, buf, PATH_MAX);
+	/*
+	 * A session released by an exiting task (its last descriptor closed
+	 * in do_exit()) has no root to resolve against any more.
+	 */
+	if (current->fs)
+		path = d_path(&file->f_path, buf, PATH_MAX);
+	else
+		path = d_absolute_path(&file->f_path, buf, PATH_MAX);
 	if (IS_ERR(path))
 		path = "";
 

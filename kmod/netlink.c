@@ -64,12 +64,10 @@ static int vpin_put_file(struct sk_buff *skb, int attr, struct file *file)
 		return -ENOMEM;
 	/*
 	 * A session released by an exiting task (its last descriptor closed
-	 * in do_exit()) has no root to resolve against any more.
+	 * in do_exit()) has no root to resolve against any more: its events
+	 * name the file by device and inode only.
 	 */
-	if (current->fs)
-		path = d_path(&file->f_path, buf, PATH_MAX);
-	else
-		path = d_absolute_path(&file->f_path, buf, PATH_MAX);
+	path = current->fs ? d_path(&file->f_path, buf, PATH_MAX) : ERR_PTR(-ENOENT);
 	if (IS_ERR(path))
 		path = "";
 

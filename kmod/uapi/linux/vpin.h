@@ -195,6 +195,10 @@
  *   (VPIN_LEASE_A_*). A lease being broken has VPIN_LEASE_STATE_BREAKING
  *   and VPIN_LEASE_A_BREAK_DEADLINE_MS.
  *
+ * VPIN_FILE_A_PATH is the path as the process that caused the message sees
+ * it; events of a session released by an exiting process have an empty
+ * path (device and inode still name the file).
+ *
  * Dumps are resumable across messages; a dump that raced with a change is
  * flagged NLM_F_DUMP_INTR on the message where that was noticed. The family
  * runs its operations in parallel (no genetlink mutex); a dump never waits
@@ -395,7 +399,7 @@ enum vpin_file_attr {
 	VPIN_FILE_A_PAD,
 	VPIN_FILE_A_DEV,		/* u32: st_dev as major << 20 | minor */
 	VPIN_FILE_A_INO,		/* u64 */
-	VPIN_FILE_A_PATH,		/* string: d_path() as the reader sees it */
+	VPIN_FILE_A_PATH,		/* string: d_path() (see below) */
 	__VPIN_FILE_A_LAST,
 };
 

@@ -10,8 +10,8 @@
  * it in place of the hooked function, which never runs.
  *   notify_change()          every size change of a protected file
  *   xfs_file_remap_range()   reflink, dedupe, copy_file_range's remap: xfs
- *                            waits for pinned DAX pages before the generic
- *                            S_SWAPFILE check
+ *                            waits for pinned DAX pages of both files before
+ *                            the generic S_SWAPFILE check
  *   xfs_exchange_range()     XFS_IOC_EXCHANGE_RANGE (6.10+), same reason
  *   xfs_file_fallocate(),    callers that bypass vfs_fallocate() (the loop
  *   ext4_fallocate()         driver, for one)
@@ -26,10 +26,14 @@
  *                            ftruncate, O_TRUNC), whose i_rwsem is only
  *                            held around this call, the wrapper releases
  *                            i_rwsem while it waits
- *   vfs_fallocate()          every mode (xfs waits for DAX pages in all)
+ *   vfs_fallocate()          every mode (xfs waits for DAX pages in all),
+ *                            for writers
  *   vfs_clone_file_range(),  FICLONE, FICLONERANGE, FIDEDUPERANGE, nfsd,
- *   vfs_dedupe_file_range_one(), overlayfs copy-up, copy_file_range: the
- *   vfs_copy_file_range()    source and the destination
+ *   vfs_dedupe_file_range_one()  overlayfs copy-up: the destination, for
+ *                            whoever may change it. A leased source is
+ *                            refused by the xfs remap hook (reading must
+ *                            not revoke leases); copy_file_range then falls
+ *                            back to copying the data.
  *
  * Backstops, for every other path: a file system about to wait for a
  * file's DAX pages (dax_layout_busy_page_range()) or to drop its pages and
@@ -171,18 +175,6 @@ static long vpin_fallocate_break(struct file *file, int mode, loff_t offset,
 }
 
 /*
- * Could a remap or copy from @in to @out share blocks? Only then does the
- * source's block map change. Who may not read @in or write @out breaks
- * nothing: the real function refuses them.
- */
-static bool vpin_may_remap(struct file *in, struct file *out)
-{
-	return (in->f_mode & FMODE_READ) && (out->f_mode & FMODE_WRITE) &&
-	       out->f_op->remap_file_range &&
-	       file_inode(in)->i_sb == file_inode(out)->i_sb;
-}
-
-/*
  * May the caller write @file's blocks through a dedupe? What
  * allow_file_dedupe() (fs/remap_range.c) lets through: writers, the owner,
  * whoever may write the inode, CAP_SYS_ADMIN.
@@ -199,50 +191,31 @@ static bool vpin_may_dedupe_into(struct file *file)
 }
 
 /*
- * Break the leases of both files of a remap (@both), or of the destination
- * of a copy, for a caller that may read @in and, per @out_ok, change @out.
+ * A remap breaks the leases of its destination, for a caller the real
+ * function lets change it (@may). A leased source is refused by the
+ * xfs remap hook instead: reading a file must not revoke its leases.
  */
-static int vpin_break_two(struct file *in, struct file *out, bool out_ok,
-			  bool both, struct vpin_file **tokens)
+static int vpin_break_dest(struct file *out, bool may, struct vpin_file **token)
 {
-	int ret = 0;
-
-	tokens[0] = NULL;
-	tokens[1] = NULL;
-	if (!out_ok || !(in->f_mode & FMODE_READ))
+	*token = NULL;
+	if (!may)
 		return 0;
-	ret = vpin_lease_break(file_inode(out), VPIN_BREAK_REMAP,
-			       vpin_break_flags(out), &tokens[0]);
-	if (ret || !both || file_inode(in) == file_inode(out))
-		return ret;
-	ret = vpin_lease_break(file_inode(in), VPIN_BREAK_REMAP,
-			       vpin_break_flags(in), &tokens[1]);
-	if (ret) {
-		vpin_break_done(tokens[0]);
-		tokens[0] = NULL;
-	}
-	return ret;
-}
-
-static void vpin_break_two_done(struct vpin_file **tokens)
-{
-	vpin_break_done(tokens[1]);
-	vpin_break_done(tokens[0]);
+	return vpin_lease_break(file_inode(out), VPIN_BREAK_REMAP,
+				vpin_break_flags(out), token);
 }
 
 static loff_t vpin_clone_break(struct file *file_in, loff_t pos_in,
 			       struct file *file_out, loff_t pos_out,
 			       loff_t len, unsigned int remap_flags)
 {
-	struct vpin_file *tokens[2];
+	struct vpin_file *token;
 	loff_t ret;
 
-	ret = vpin_break_two(file_in, file_out, file_out->f_mode & FMODE_WRITE,
-			     vpin_may_remap(file_in, file_out), tokens);
+	ret = vpin_break_dest(file_out, file_out->f_mode & FMODE_WRITE, &token);
 	if (!ret)
 		ret = vfs_clone_file_range(file_in, pos_in, file_out, pos_out,
 					   len, remap_flags);
-	vpin_break_two_done(tokens);
+	vpin_break_done(token);
 	module_put(THIS_MODULE);
 	return ret;
 }
@@ -251,39 +224,23 @@ static loff_t vpin_dedupe_break(struct file *src_file, loff_t src_pos,
 				struct file *dst_file, loff_t dst_pos,
 				loff_t len, unsigned int remap_flags)
 {
-	struct vpin_file *tokens[2];
+	struct vpin_file *token;
 	loff_t ret;
 
-	ret = vpin_break_two(src_file, dst_file, vpin_may_dedupe_into(dst_file),
-			     true, tokens);
+	ret = vpin_break_dest(dst_file, vpin_may_dedupe_into(dst_file), &token);
 	if (!ret)
 		ret = vfs_dedupe_file_range_one(src_file, src_pos, dst_file,
 						dst_pos, len, remap_flags);
-	vpin_break_two_done(tokens);
-	module_put(THIS_MODULE);
-	return ret;
-}
-
-static ssize_t vpin_copy_break(struct file *file_in, loff_t pos_in,
-			       struct file *file_out, loff_t pos_out,
-			       size_t len, unsigned int flags)
-{
-	struct vpin_file *tokens[2];
-	ssize_t ret;
-
-	ret = vpin_break_two(file_in, file_out, file_out->f_mode & FMODE_WRITE,
-			     vpin_may_remap(file_in, file_out), tokens);
-	if (!ret)
-		ret = vfs_copy_file_range(file_in, pos_in, file_out, pos_out,
-					  len, flags);
-	vpin_break_two_done(tokens);
+	vpin_break_done(token);
 	module_put(THIS_MODULE);
 	return ret;
 }
 
 /*
- * The backstops cannot fail the call they stand in front of: a signal to
- * the changer revokes the leases at once instead.
+ * The backstops cannot fail the call they stand in front of. Before a wait
+ * for DAX pages a signal just ends the break: the file system's own wait
+ * then fails. Before pages are dropped the break waits killably, and a
+ * fatal signal revokes the leases at once.
  */
 static struct page *vpin_dax_busy_break(struct address_space *mapping,
 					loff_t start, loff_t end)
@@ -291,8 +248,8 @@ static struct page *vpin_dax_busy_break(struct address_space *mapping,
 	struct vpin_file *token;
 	struct page *page;
 
-	vpin_lease_break(mapping->host, VPIN_BREAK_LAYOUT,
-			 VPIN_BREAK_NOSELF | VPIN_BREAK_FORCE, &token);
+	vpin_lease_break(mapping->host, VPIN_BREAK_LAYOUT, VPIN_BREAK_NOSELF,
+			 &token);
 	page = dax_layout_busy_page_range(mapping, start, end);
 	vpin_break_done(token);
 	module_put(THIS_MODULE);
@@ -371,11 +328,13 @@ static bool notrace vpin_two_breakable_01(struct pt_regs *regs)
 	       vpin_file_breakable(VPIN_ARG(regs, 1, struct file *));
 }
 
+/* vfs_clone_file_range(), vfs_dedupe_file_range_one(): the destination */
 VPIN_HOOK(vpin_hook_vfs_clone)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (regs && !vpin_from_here(parent_ip) && vpin_two_breakable(regs))
+	if (regs && !vpin_from_here(parent_ip) &&
+	    vpin_file_breakable(VPIN_ARG(regs, 2, struct file *)))
 		vpin_divert(regs, vpin_clone_break);
 }
 
@@ -383,16 +342,9 @@ VPIN_HOOK(vpin_hook_vfs_dedupe)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (regs && !vpin_from_here(parent_ip) && vpin_two_breakable(regs))
+	if (regs && !vpin_from_here(parent_ip) &&
+	    vpin_file_breakable(VPIN_ARG(regs, 2, struct file *)))
 		vpin_divert(regs, vpin_dedupe_break);
-}
-
-VPIN_HOOK(vpin_hook_vfs_copy)
-{
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (regs && !vpin_from_here(parent_ip) && vpin_two_breakable(regs))
-		vpin_divert(regs, vpin_copy_break);
 }
 
 /* dax_layout_busy_page_range(), truncate_inode_pages_range(): (mapping, ...) */
@@ -400,21 +352,27 @@ VPIN_HOOK(vpin_hook_dax_busy)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (regs &&
+	if (regs && !vpin_from_here(parent_ip) &&
 	    vpin_inode_breakable(VPIN_ARG(regs, 0, struct address_space *)->host))
 		vpin_divert(regs, vpin_dax_busy_break);
 }
 
-/* Only DAX pages stay the file's blocks while pinned: page cache is copied. */
+/*
+ * Only DAX pages stay the file's blocks while pinned (a pinned page-cache
+ * page is merely dropped from the cache), and only pages from the start of
+ * the range on go (ext4 trims beyond the end of the file after a short
+ * extending write, where nothing can be pinned).
+ */
 VPIN_HOOK(vpin_hook_truncate_pages)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 	struct inode *host;
 
-	if (!regs)
+	if (!regs || vpin_from_here(parent_ip))
 		return;
 	host = VPIN_ARG(regs, 0, struct address_space *)->host;
-	if (host && IS_DAX(host) && vpin_inode_breakable(host))
+	if (host && IS_DAX(host) &&
+	    vpin_inode_pinned_from(host, VPIN_ARG(regs, 1, loff_t)))
 		vpin_divert(regs, vpin_truncate_pages_break);
 }
 
@@ -474,7 +432,7 @@ VPIN_HOOK(vpin_hook_fallocate)
 }
 
 struct vpin_hook {
-	const char *fs;		/* file system type; NULL: the kernel proper */
+	const char *fs;		/* file system module; NULL: the kernel proper */
 	const char *symbol;
 	ftrace_func_t func;
 	bool optional;		/* not in every kernel */
@@ -488,7 +446,6 @@ static struct vpin_hook vpin_hooks[] = {
 	{ NULL, "vfs_fallocate", vpin_hook_vfs_fallocate },
 	{ NULL, "vfs_clone_file_range", vpin_hook_vfs_clone },
 	{ NULL, "vfs_dedupe_file_range_one", vpin_hook_vfs_dedupe },
-	{ NULL, "vfs_copy_file_range", vpin_hook_vfs_copy },
 	{ NULL, "dax_layout_busy_page_range", vpin_hook_dax_busy },
 	{ NULL, "truncate_inode_pages_range", vpin_hook_truncate_pages },
 	{ NULL, "fiemap_fill_next_extent", vpin_hook_fiemap_fill },
@@ -507,8 +464,9 @@ static int vpin_hook_install(struct vpin_hook *h, struct module *owner)
 
 	lockdep_assert_held(&vpin_hooks_lock);
 	h->ops.func = h->func;
+	/* PERMANENT: sysctl kernel.ftrace_enabled=0 must not lift the hooks. */
 	h->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
-		       FTRACE_OPS_FL_RECURSION;
+		       FTRACE_OPS_FL_RECURSION | FTRACE_OPS_FL_PERMANENT;
 	ret = ftrace_set_filter(&h->ops, (unsigned char *)h->symbol,
 				strlen(h->symbol), 1);
 	if (ret) {
@@ -557,13 +515,15 @@ static void vpin_hook_remove(struct vpin_hook *h)
  */
 int vpin_hook_fs(struct file_system_type *type)
 {
+	/* By module: the ext4 module also serves ext2 and ext3 mounts. */
+	const char *name = type->owner ? module_name(type->owner) : type->name;
 	int i, ret = 0;
 
 	mutex_lock(&vpin_hooks_lock);
 	for (i = 0; i < ARRAY_SIZE(vpin_hooks) && !ret; i++) {
 		struct vpin_hook *h = &vpin_hooks[i];
 
-		if (h->fs && !h->active && !strcmp(h->fs, type->name))
+		if (h->fs && !h->active && !strcmp(h->fs, name))
 			ret = vpin_hook_install(h, type->owner);
 	}
 	mutex_unlock(&vpin_hooks_lock);

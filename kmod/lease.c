@@ -65,6 +65,7 @@ struct vpin_file {
 	unsigned int nbreakable;	/* read without the lock by the hooks */
 	unsigned int nbreaking;		/* breakable leases being broken */
 	unsigned int nchanges;		/* changes that broke leases, running */
+	atomic64_t pinned_end;		/* end of the furthest pin ever taken */
 	wait_queue_head_t breakers;	/* woken when a breakable lease goes */
 };
 
@@ -113,6 +114,40 @@ bool notrace vpin_inode_breakable(const struct inode *inode)
 	}
 	rcu_read_unlock();
 	return ret;
+}
+
+/*
+ * Could dropping @inode's pages from @start on touch a pin? For the
+ * truncation backstop: a file system trims pages beyond the end of the
+ * file (a short extending write on ext4) without changing any pinned block.
+ */
+bool notrace vpin_inode_pinned_from(const struct inode *inode, loff_t start)
+{
+	struct vpin_file *vf;
+	bool ret = false;
+
+	if (!inode || !atomic_read(&vpin_nbreakable))
+		return false;
+	rcu_read_lock();
+	hash_for_each_possible_rcu(vpin_files, vf, node, (unsigned long)inode) {
+		if (vf->inode == inode) {
+			ret = READ_ONCE(vf->nbreakable) &&
+			      start < atomic64_read(&vf->pinned_end);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/* A pin of @lease's file up to @end exists (called under the session lock). */
+void vpin_lease_pinned(struct vpin_klease *lease, loff_t end)
+{
+	atomic64_t *max = &lease->vfile->pinned_end;
+	s64 cur = atomic64_read(max);
+
+	while (cur < end && !atomic64_try_cmpxchg(max, &cur, end))
+		;
 }
 
 /*
@@ -176,6 +211,17 @@ static int vpin_lease_check(const struct vpin_lease *req, struct file *file)
 	return 0;
 }
 
+/* One lease per session and file: more would only multiply a break's work. */
+static bool vpin_file_has_session(struct vpin_file *vf, struct vpin_session *s)
+{
+	struct vpin_klease *lease;
+
+	list_for_each_entry(lease, &vf->leases, vfile_node)
+		if (lease->session == s)
+			return true;
+	return false;
+}
+
 /*
  * Attach @lease to its inode's entry, creating it, unless it conflicts.
  * Called with the inode's i_rwsem held, so that no layout change that holds
@@ -202,7 +248,8 @@ static int vpin_file_attach(struct vpin_klease *lease)
 		INIT_LIST_HEAD(&vf->leases);
 		init_waitqueue_head(&vf->breakers);
 		hash_add_rcu(vpin_files, &vf->node, (unsigned long)inode);
-	} else if (vf->nexclusive || (exclusive && !list_empty(&vf->leases))) {
+	} else if (vf->nexclusive || (exclusive && !list_empty(&vf->leases)) ||
+		   vpin_file_has_session(vf, lease->session)) {
 		ret = -EBUSY;
 		goto out;
 	} else if (vf->nbreaking || vf->nchanges) {
@@ -270,16 +317,44 @@ static void vpin_lease_free(struct vpin_klease *lease)
 }
 
 /*
- * Grant a lease and publish its id at @uid before the lease is visible, so
- * that a failed copy leaves nothing behind.
+ * Put @lease in its session, under an id; a breakable lease is attached to
+ * its file at the same time, under the session lock, so that it is never
+ * on the file without being in its session.
  */
+static int vpin_lease_publish(struct vpin_session *s, struct vpin_klease *lease)
+{
+	u32 id;
+	int ret;
+
+	mutex_lock(&s->lock);
+	ret = xa_alloc_cyclic(&s->leases, &id, lease, xa_limit_32b,
+			      &s->next_lease_id, GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		goto out;
+	lease->id = id;
+	ret = lease->vfile ? 0 : vpin_file_attach(lease);
+	if (ret) {
+		xa_erase(&s->leases, id);
+		lease->id = 0;
+		goto out;
+	}
+	s->nleases++;
+	vpin_stats_add(&vpin_stats.leases, 1);
+	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_GRANTED);
+	if (lease->protected)
+		vpin_nl_lease_event(s, lease, VPIN_EVENT_PROTECT_ON);
+out:
+	mutex_unlock(&s->lock);
+	return ret < 0 ? ret : 0;
+}
+
+/* Grant a lease and return its id at @uid. */
 int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 		      u64 __user *uid)
 {
 	struct vpin_klease *lease;
 	struct inode *inode;
 	struct file *file;
-	unsigned int need;
 	u32 id;
 	int ret;
 
@@ -306,70 +381,62 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	lease->file = file;
 	lease->created = ktime_get_boottime();
 
-	ret = vpin_hook_fs(inode->i_sb->s_type);
-	if (ret)
+	/* A file system vpin cannot hook is one it cannot keep its promises on. */
+	if (vpin_hook_fs(inode->i_sb->s_type)) {
+		ret = -EOPNOTSUPP;
 		goto err_free;
+	}
+	/*
+	 * A breakable lease protects nothing, so its check comes first: a
+	 * breakable lease is attached to its file and published in its
+	 * session at once, and no breaker ever finds one half made.
+	 */
+	if (lease->type == VPIN_LEASE_BREAKABLE && IS_DAX(inode)) {
+		ret = vpin_check_extents(file, VPIN_EXTENTS_UNSHARED);
+		if (ret)
+			goto err_free;
+	}
 	if (inode_lock_killable(inode)) {
 		ret = -EINTR;
 		goto err_free;
 	}
-	ret = vpin_file_attach(lease);
-	if (!ret && lease->type == VPIN_LEASE_EXCLUSIVE) {
-		ret = vpin_protect(inode, &lease->protected);
-		if (ret)
-			vpin_file_detach(lease);
+	if (lease->type == VPIN_LEASE_EXCLUSIVE) {
+		ret = vpin_file_attach(lease);
+		if (!ret) {
+			ret = vpin_protect(inode, &lease->protected);
+			if (ret)
+				vpin_file_detach(lease);
+		}
+	} else {
+		ret = vpin_lease_publish(s, lease);
 	}
 	inode_unlock(inode);
 	if (ret)
 		goto err_free;
-	if (lease->protected)
+	if (lease->protected) {
 		vpin_stats_add(&vpin_stats.protected_files, 1);
-
-	/*
-	 * With the file protected no layout change can start any more: the
-	 * check of its blocks stays true. A breakable lease does not keep the
-	 * blocks, but pins of FS-DAX blocks shared with another file are
-	 * refused up front (a reflink later breaks the lease).
-	 */
-	need = 0;
-	if (lease->type == VPIN_LEASE_EXCLUSIVE)
-		need = VPIN_EXTENTS_ALLOCATED | VPIN_EXTENTS_UNSHARED;
-	else if (IS_DAX(inode))
-		need = VPIN_EXTENTS_UNSHARED;
-	if (need) {
-		ret = vpin_check_extents(file, need);
-		if (ret)
-			goto err_release;
+		/*
+		 * With the file protected no layout change can start any more:
+		 * the check of its blocks stays true.
+		 */
+		ret = vpin_check_extents(file, VPIN_EXTENTS_ALLOCATED |
+					 VPIN_EXTENTS_UNSHARED);
+		if (!ret)
+			ret = vpin_lease_publish(s, lease);
+		if (ret) {
+			vpin_lease_free(lease);
+			return ret;
+		}
 	}
 
-	mutex_lock(&s->lock);
-	ret = xa_alloc_cyclic(&s->leases, &id, NULL, xa_limit_32b,
-			      &s->next_lease_id, GFP_KERNEL_ACCOUNT);
-	mutex_unlock(&s->lock);
-	if (ret < 0)
-		goto err_release;
+	/* Like a pin's, a lease whose id cannot be returned is released. */
+	id = lease->id;
 	if (put_user((u64)id, uid)) {
-		ret = -EFAULT;
-		goto err_erase;
+		vpin_lease_destroy(s, id);
+		return -EFAULT;
 	}
-	mutex_lock(&s->lock);
-	lease->id = id;
-	xa_store(&s->leases, id, lease, GFP_KERNEL_ACCOUNT);
-	s->nleases++;
-	vpin_stats_add(&vpin_stats.leases, 1);
-	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_GRANTED);
-	if (lease->protected)
-		vpin_nl_lease_event(s, lease, VPIN_EVENT_PROTECT_ON);
-	mutex_unlock(&s->lock);
 	return 0;
 
-err_erase:
-	mutex_lock(&s->lock);
-	xa_erase(&s->leases, id);
-	mutex_unlock(&s->lock);
-err_release:
-	vpin_lease_free(lease);
-	return ret;
 err_free:
 	kfree(lease);
 err_fput:
@@ -398,6 +465,10 @@ static void vpin_lease_unlink(struct vpin_session *s, struct vpin_klease *lease,
 	s->nleases--;
 	vpin_stats_add(&vpin_stats.leases, -1);
 	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_RELEASED);
+	/* Breakers leave it alone now: it goes as soon as its pins have. */
+	mutex_lock(&vpin_files_lock);
+	lease->gone = true;
+	mutex_unlock(&vpin_files_lock);
 }
 
 int vpin_lease_destroy(struct vpin_session *s, u32 id)
@@ -591,7 +662,8 @@ static void vpin_file_start_break(struct vpin_file *vf, u32 reason,
 
 	lockdep_assert_held(&vpin_files_lock);
 	list_for_each_entry(lease, &vf->leases, vfile_node) {
-		if (lease->type != VPIN_LEASE_BREAKABLE || lease->breaking)
+		if (lease->type != VPIN_LEASE_BREAKABLE || lease->breaking ||
+		    lease->gone)
 			continue;
 		WRITE_ONCE(lease->deadline, deadline);
 		lease->break_reason = reason;
@@ -622,7 +694,8 @@ static bool vpin_file_expired(struct vpin_file *vf, struct vpin_expired *exp,
 	lockdep_assert_held(&vpin_files_lock);
 	*next = KTIME_MAX;
 	list_for_each_entry(lease, &vf->leases, vfile_node) {
-		if (lease->type != VPIN_LEASE_BREAKABLE || !lease->breaking)
+		if (lease->type != VPIN_LEASE_BREAKABLE || !lease->breaking ||
+		    lease->gone)
 			continue;
 		if (ktime_compare(lease->deadline, now) <= 0) {
 			vpin_session_get(lease->session);
@@ -653,8 +726,9 @@ static bool vpin_file_is_own(struct vpin_file *vf)
  * when the change may go on, with *@token set if leases were broken (the
  * caller passes it to vpin_break_done() once the change is over); -EDEADLK
  * for a change by a holder itself (unless VPIN_BREAK_NOSELF), -EWOULDBLOCK
- * for a non-blocking changer, -EINTR on a signal. With VPIN_BREAK_FORCE,
- * for changers that cannot fail, a signal revokes what is left at once.
+ * for a non-blocking changer (after revoking leases whose time is up),
+ * -ERESTARTSYS on a signal. With VPIN_BREAK_FORCE, for changers that cannot
+ * fail, the wait is killable and a fatal signal revokes what is left.
  */
 int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
 		     struct vpin_file **token)
@@ -689,11 +763,8 @@ int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
 	mutex_lock(&vpin_files_lock);
 
 	vpin_file_start_break(vf, reason, break_ms);
-	if (flags & VPIN_BREAK_NONBLOCK) {
-		ret = vf->nbreakable ? -EWOULDBLOCK : 0;
-		goto out;
-	}
 	while (vf->nbreakable) {
+		/* Expired leases go first, for non-blocking breakers too. */
 		if (vpin_file_expired(vf, &exp, &next, hurry)) {
 			mutex_unlock(&vpin_files_lock);
 			vpin_lease_revoke(exp.session, exp.id, exp.seq);
@@ -701,22 +772,40 @@ int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
 			mutex_lock(&vpin_files_lock);
 			continue;
 		}
+		if (flags & VPIN_BREAK_NONBLOCK) {
+			ret = -EWOULDBLOCK;
+			break;
+		}
 		mutex_unlock(&vpin_files_lock);
-		/* Up to the next deadline; one that just passed is 0. */
-		timeout = ktime_to_ns(ktime_sub(next, ktime_get()));
-		timeout = timeout > 0 ? nsecs_to_jiffies(timeout) + 1 : 1;
-		left = wait_event_interruptible_timeout(vf->breakers,
-							!READ_ONCE(vf->nbreakable),
-							timeout);
+		/*
+		 * Up to the next deadline (one that just passed is 0); with no
+		 * deadline left, the remaining leases are going: until woken.
+		 */
+		timeout = MAX_SCHEDULE_TIMEOUT;
+		if (next != KTIME_MAX) {
+			timeout = ktime_to_ns(ktime_sub(next, ktime_get()));
+			timeout = timeout > 0 ? nsecs_to_jiffies(timeout) + 1 : 1;
+		}
+		/*
+		 * A change that cannot fail waits killably, and a fatal signal
+		 * revokes what is left; others may be interrupted (restarted).
+		 */
+		if (flags & VPIN_BREAK_FORCE)
+			left = wait_event_killable_timeout(vf->breakers,
+							   !READ_ONCE(vf->nbreakable),
+							   timeout);
+		else
+			left = wait_event_interruptible_timeout(vf->breakers,
+								!READ_ONCE(vf->nbreakable),
+								timeout);
 		mutex_lock(&vpin_files_lock);
 		if (left < 0 && (flags & VPIN_BREAK_FORCE)) {
 			hurry = true;
 		} else if (left < 0) {
-			ret = -EINTR;
+			ret = -ERESTARTSYS;
 			break;
 		}
 	}
-out:
 	if (ret) {
 		vf->nchanges--;
 		vpin_file_put(vf);

@@ -28,6 +28,7 @@ struct vpin_klease {
 	struct vpin_protected *protected;	/* exclusive leases */
 	ktime_t created;
 	/* Breakable leases, under vpin_files_lock. */
+	bool gone;			/* out of its session, pins going */
 	bool breaking;
 	u32 break_seq;			/* which break, for revocation */
 	u32 break_reason;		/* enum vpin_break_reason */
@@ -50,12 +51,14 @@ bool vpin_lease_state(const struct vpin_klease *lease, u64 *left_ms);
  */
 #define VPIN_BREAK_NONBLOCK	0x1	/* EWOULDBLOCK instead of waiting */
 #define VPIN_BREAK_NOSELF	0x2	/* a holder's own change is not EDEADLK */
-#define VPIN_BREAK_FORCE	0x4	/* a signal revokes at once: never fails */
+#define VPIN_BREAK_FORCE	0x4	/* killable; a fatal signal revokes at once */
 
 int vpin_lease_break(struct inode *inode, u32 reason, unsigned int flags,
 		     struct vpin_file **token);
 void vpin_break_done(struct vpin_file *token);
 bool vpin_inode_breakable(const struct inode *inode);
+bool vpin_inode_pinned_from(const struct inode *inode, loff_t start);
+void vpin_lease_pinned(struct vpin_klease *lease, loff_t end);
 
 int vpin_lease_init(void);
 void vpin_lease_exit(void);

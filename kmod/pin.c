@@ -415,8 +415,11 @@ retry:
 	if (ret < 0)
 		goto err_unpin;
 	pin->lease = lease;
-	if (lease)
+	if (lease) {
 		lease->npins++;
+		vpin_lease_pinned(lease, pin->offset +
+				  ((loff_t)pin->npages << PAGE_SHIFT));
+	}
 	s->npins++;
 	s->pinned_pages += pin->npages;
 	vpin_stats_add(&vpin_stats.pins, 1);

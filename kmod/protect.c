@@ -173,15 +173,17 @@ int vpin_protect(struct inode *inode, struct vpin_protected **out)
 	return 0;
 }
 
+/*
+ * No i_rwsem here: anyone who can read the file can hold it (a read whose
+ * copy to user memory waits for a FUSE server), and the holder's close or
+ * exit must not wait for them. inode_set_flags() is atomic, and no lease
+ * can be granted until the lease that goes is detached after this.
+ */
 void vpin_unprotect(struct vpin_protected *p)
 {
-	struct inode *inode = p->inode;
-
-	inode_lock(inode);
-	inode_set_flags(inode, 0, S_SWAPFILE);
 	spin_lock(&vpin_protected_lock);
 	hash_del_rcu(&p->node);
 	spin_unlock(&vpin_protected_lock);
-	inode_unlock(inode);
+	inode_set_flags(p->inode, 0, S_SWAPFILE);
 	kfree_rcu(p, rcu);
 }

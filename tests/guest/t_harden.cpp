@@ -344,45 +344,49 @@ TEST("pins of a lease being broken are refused with EAGAIN")
 	h.check_gone();
 }
 
-// Ordinary users may reflink from, copy from and fallocate the files they
-// can write: each of these moves or waits for DAX blocks on xfs.
+// What happens to a breakably leased file when another process reflinks or
+// copies from it, copies into it or fallocates it.
+enum class Outcome { breaks, refused, quiet };
+
 struct Change {
 	const char *name;
-	uint32_t reason;
-	bool source;	// the leased file is only read: breaks only with reflink
+	Outcome xfs, ext4;	// ext4 has no reflink: FI* ioctls are skipped there
 	std::function<long(const std::string &leased, const std::string &other)> run;
 };
 
 const std::vector<Change> &changes()
 {
 	static const std::vector<Change> c = {
-		{"FICLONERANGE out of it", VPIN_BREAK_REMAP, true,
+		// Reading a file must not revoke its leases: xfs would share
+		// the source's blocks, so the remap is refused instead.
+		{"FICLONERANGE out of it", Outcome::refused, Outcome::quiet,
 		 [](const std::string &f, const std::string &g) {
 			 vt::Fd in = open_file(f, O_RDONLY), out = open_file(g, O_RDWR);
 			 return vt::clone_range(in.get(), 0, out.get(), 0, pages(4));
 		 }},
-		{"FIDEDUPERANGE out of it", VPIN_BREAK_REMAP, true,
+		{"FIDEDUPERANGE out of it", Outcome::refused, Outcome::quiet,
 		 [](const std::string &f, const std::string &g) {
 			 vt::Fd in = open_file(f, O_RDONLY), out = open_file(g, O_RDWR);
 			 return vt::dedupe(in.get(), 0, out.get(), 0, pages(4));
 		 }},
-		{"copy_file_range out of it", VPIN_BREAK_REMAP, true,
+		// A copy falls back to copying the data: a read, or a write.
+		{"copy_file_range out of it", Outcome::quiet, Outcome::quiet,
 		 [](const std::string &f, const std::string &g) {
 			 vt::Fd in = open_file(f, O_RDONLY), out = open_file(g, O_RDWR);
 			 return vt::copy_range(in.get(), 0, out.get(), 0, pages(4));
 		 }},
-		{"copy_file_range into it", VPIN_BREAK_REMAP, false,
+		{"copy_file_range into it", Outcome::quiet, Outcome::quiet,
 		 [](const std::string &f, const std::string &g) {
 			 vt::Fd in = open_file(g, O_RDONLY), out = open_file(f, O_RDWR);
 			 return vt::copy_range(in.get(), 0, out.get(), 0, pages(4));
 		 }},
-		{"fallocate allocating past the end", VPIN_BREAK_FALLOCATE, false,
+		{"fallocate allocating past the end", Outcome::breaks, Outcome::breaks,
 		 [](const std::string &f, const std::string &) {
 			 vt::Fd fd = open_file(f, O_RDWR);
 			 return static_cast<long>(
 				 fallocate(fd.get(), 0, offset(file_pages), offset(4)));
 		 }},
-		{"fallocate KEEP_SIZE", VPIN_BREAK_FALLOCATE, false,
+		{"fallocate KEEP_SIZE", Outcome::breaks, Outcome::breaks,
 		 [](const std::string &f, const std::string &) {
 			 vt::Fd fd = open_file(f, O_RDWR);
 			 return static_cast<long>(fallocate(fd.get(), FALLOC_FL_KEEP_SIZE,
@@ -392,25 +396,30 @@ const std::vector<Change> &changes()
 	return c;
 }
 
-// Each change breaks the lease; the holder releases on the event, and the
-// change then completes. Without reflink (ext4) reading a file changes
-// nothing of it: a copy out of it goes on at once, leased or not.
+// A change that breaks: the holder releases on the event, and the change
+// completes. The others finish at once and leave lease and pins alone.
 void breaks_first(const vt::FsKind &k)
 {
 	vt::BreakTime bt(10000);
 	vt::Mount m(k);
 	for (const auto &c : changes()) {
-		const bool ioctl = std::string(c.name).find("FI") == 0;
-		if (ioctl && !k.is_xfs())
+		if (!k.is_xfs() && std::string(c.name).find("FI") == 0)
 			continue;	// no reflink at all
+		const Outcome want = k.is_xfs() ? c.xfs : c.ext4;
 		const std::string f = m.path("f"), g = m.path("g");
 		vt::make_file(f, pages(file_pages), 1);
 		vt::make_file(g, pages(file_pages), 1);
 		Holder h(f);
-		if (c.source && !k.is_xfs()) {
-			within(c.name, 0, quick_ms, [&] { CHECK_OK(c.run(f, g)); });
+		if (want != Outcome::breaks) {
+			within(c.name, 0, quick_ms, [&] {
+				if (want == Outcome::refused)
+					CHECK_ERRNO(c.run(f, g), ETXTBSY);
+				else
+					CHECK_OK(c.run(f, g));
+			});
 			CHECK(!vt::event_queued(h.session.get()));
 			CHECK_EQ(h.base.pinned(), 4L);
+			CHECK_EQ(vt::fdinfo(h.session.get(), "lease").size(), size_t{1});
 			CHECK_OK(unlink(f.c_str()));
 			CHECK_OK(unlink(g.c_str()));
 			continue;
@@ -421,7 +430,7 @@ void breaks_first(const vt::FsKind &k)
 		auto evs = vt::read_events(h.session.get());
 		CHECK_EQ(evs.size(), size_t{1});
 		CHECK_EQ(evs[0].type, uint32_t{VPIN_EVENT_LEASE_BREAK});
-		CHECK_EQ(evs[0].reason, c.reason);
+		CHECK_EQ(evs[0].reason, uint32_t{VPIN_BREAK_FALLOCATE});
 		CHECK_OK(vt::unlease(h.session.get(), h.lease));
 		changer.wait();
 		const int64_t took = now_ns() - start;
@@ -435,13 +444,13 @@ void breaks_first(const vt::FsKind &k)
 	}
 }
 
-TEST("xfs-dax: reflink and dedupe from a leased file, copy_file_range and every fallocate mode "
-     "break the lease first")
+TEST("xfs-dax: reflink and dedupe from a leased file are ETXTBSY, copy_file_range copies, every "
+     "fallocate mode breaks the lease first")
 {
 	breaks_first(vt::xfs_dax);
 }
 
-TEST("ext4-dax: copy_file_range and every fallocate mode break the lease first")
+TEST("ext4-dax: copy_file_range copies, every fallocate mode breaks the lease first")
 {
 	breaks_first(vt::ext4_dax);
 }
@@ -654,6 +663,70 @@ TEST("xfs-dax: breakable leases of DAX files with blocks shared with another fil
 	CHECK_OK(fallocate(dst.get(), FALLOC_FL_UNSHARE_RANGE, 0, offset(file_pages)));
 	uint64_t id = 0;
 	CHECK_OK(vt::lease(s.get(), dst.get(), VPIN_LEASE_BREAKABLE, &id));
+	CHECK_OK(vt::unlease(s.get(), id));
+}
+
+TEST("a session holds one lease per file: a second breakable lease of the same file is EBUSY")
+{
+	vt::Mount m(vt::ext4_dax);
+	const std::string path = m.path("f");
+	vt::Fd fd = vt::make_file(path, pages(1));
+	auto s = vt::open_session();
+	uint64_t id = 0;
+	CHECK_OK(vt::lease(s.get(), fd.get(), VPIN_LEASE_BREAKABLE, &id));
+	CHECK_ERRNO(vt::lease(s.get(), fd.get(), VPIN_LEASE_BREAKABLE, nullptr), EBUSY);
+	CHECK_EQ(vt::fdinfo(s.get(), "lease").size(), size_t{1});
+	CHECK_OK(vt::unlease(s.get(), id));
+}
+
+TEST("ext4-dax: a short extending write, which trims pages past the end, breaks nothing")
+{
+	vt::BreakTime bt(break_ms);
+	vt::Mount m(vt::ext4_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages));
+	Holder h(path);
+	within("a short write at the end", 0, quick_ms, [&] {
+		// Two pages from a buffer whose second page cannot be read.
+		vt::Map buf(pages(2), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+		buf.touch();
+		CHECK_OK(mprotect(buf.data() + pages(1), pages(1), PROT_NONE));
+		vt::Fd fd = open_file(path, O_WRONLY);
+		const ssize_t n = pwrite(fd.get(), buf.data(), pages(2), offset(file_pages));
+		CHECK(n > 0 && n < static_cast<ssize_t>(pages(2)));
+	});
+	CHECK(!vt::event_queued(h.session.get()));
+	CHECK_EQ(h.base.pinned(), 4L);
+	CHECK_EQ(vt::fdinfo(h.session.get(), "lease").size(), size_t{1});
+}
+
+TEST("an O_NONBLOCK change revokes leases whose break time is up, as __break_lease() does")
+{
+	vt::BreakTime bt(500);
+	vt::Mount m(vt::xfs_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(file_pages));
+	count_sigbus();
+	Holder h(path);
+	vt::Fd fd = open_file(path, O_RDWR | O_NONBLOCK);
+	CHECK_ERRNO(ftruncate(fd.get(), offset(8)), EWOULDBLOCK);
+	usleep(700000);
+	CHECK_OK(ftruncate(fd.get(), offset(8)));
+	h.check_gone();
+	CHECK_EQ(int{sigbus_count}, 1);
+}
+
+TEST("kernel.ftrace_enabled cannot be turned off under vpin's hooks")
+{
+	vt::Fd f(CHECK_OK(open("/proc/sys/kernel/ftrace_enabled", O_WRONLY | O_CLOEXEC)));
+	CHECK_ERRNO(write(f.get(), "0\n", 2), EBUSY);
+	vt::Mount m(vt::ext4_dax);
+	const std::string path = m.path("f");
+	vt::Fd fd = vt::make_file(path, pages(1));
+	auto s = vt::open_session();
+	uint64_t id = 0;
+	CHECK_OK(vt::lease(s.get(), fd.get(), VPIN_LEASE_EXCLUSIVE, &id));
+	CHECK_ERRNO(ftruncate(fd.get(), 0), ETXTBSY);
 	CHECK_OK(vt::unlease(s.get(), id));
 }
 

@@ -106,21 +106,24 @@
  *
  *   VPIN_LEASE_BREAKABLE: fd may be read-only; owner or CAP_LEASE, as for
  *   fcntl(F_SETLEASE). On an FS-DAX file no block may be shared with another
- *   file (ENODATA). Any number of sessions may hold one on the same file;
+ *   file (ENODATA). Any number of sessions may hold one on the same file,
+ *   one each (EBUSY for a second one of the same session);
  *   exclusive and breakable leases conflict (EBUSY). The session may pin the
  *   file's ranges, FS-DAX included, as under an exclusive lease. The file is
  *   not protected: instead, a change of its blocks by anyone else BREAKS the
  *   lease, before the file system waits for or drops the file's pages:
  *     - a size change (truncate, ftruncate, O_TRUNC): VPIN_BREAK_TRUNCATE;
  *     - fallocate in every mode, by a writer: VPIN_BREAK_FALLOCATE;
- *     - reflink or dedupe into the file, or out of it, and copy_file_range
- *       into it, or out of it where the file system can share the blocks
- *       (xfs): VPIN_BREAK_REMAP;
- *     - any other change that reaches the file's DAX pages (XFS_IOC_SWAPEXT,
- *       EXT4_IOC_SWAP_BOOT, ...): VPIN_BREAK_LAYOUT.
- *   xfs exchange-range and EXT4_IOC_MOVE_EXT of a file with breakable leases
- *   fail with ETXTBSY at once instead. The changer waits, interruptibly
- *   (EINTR), until every breakable lease on the file is gone, and each
+ *     - reflink or dedupe into the file, by whoever may change it:
+ *       VPIN_BREAK_REMAP;
+ *     - any other change that reaches the file's DAX pages at or beyond a
+ *       pin (XFS_IOC_SWAPEXT, EXT4_IOC_SWAP_BOOT, ...): VPIN_BREAK_LAYOUT.
+ *   Reading the file never breaks it: reflink or dedupe out of a file with
+ *   breakable leases (which would share its blocks), xfs exchange-range and
+ *   EXT4_IOC_MOVE_EXT fail with ETXTBSY at once; copy_file_range then
+ *   copies the data, as into the file, where it is a write. Writes do not
+ *   break leases. The changer waits, interruptibly
+ *   until every breakable lease on the file is gone, and each
  *   holding session is told at once:
  *     - a struct vpin_event (VPIN_EVENT_LEASE_BREAK) becomes readable on the
  *       session descriptor (read(2), poll(2) POLLIN|POLLPRI);
@@ -142,8 +145,10 @@
  *   proceeds. No change waits longer than one break time, however the
  *   holders behave. A truncating changer waits without holding the inode
  *   lock, so other I/O of the file goes on meanwhile. A changer whose
- *   descriptor is O_NONBLOCK starts the break and fails with EWOULDBLOCK
- *   instead of waiting. A change started by the process that holds the
+ *   descriptor is O_NONBLOCK revokes leases whose break time is up, starts
+ *   the break of the others and fails with EWOULDBLOCK instead of waiting.
+ *   A signal interrupts a waiting changer (EINTR, or a restart with
+ *   SA_RESTART). A change started by the process that holds the
  *   breakable lease (the session's opener) fails with EDEADLK instead of
  *   waiting for itself, except where the file system calls cannot fail (a
  *   VPIN_BREAK_LAYOUT break), which wait for the break time like any other;

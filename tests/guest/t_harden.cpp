@@ -708,10 +708,13 @@ TEST("an O_NONBLOCK change revokes leases whose break time is up, as __break_lea
 	vt::make_file(path, pages(file_pages));
 	count_sigbus();
 	Holder h(path);
-	vt::Fd fd = open_file(path, O_RDWR | O_NONBLOCK);
-	CHECK_ERRNO(ftruncate(fd.get(), offset(8)), EWOULDBLOCK);
-	usleep(700000);
-	CHECK_OK(ftruncate(fd.get(), offset(8)));
+	vt::Child breaker([&] {
+		vt::Fd fd = open_file(path, O_RDWR | O_NONBLOCK);
+		CHECK_ERRNO(ftruncate(fd.get(), offset(8)), EWOULDBLOCK);
+		usleep(700000);
+		CHECK_OK(ftruncate(fd.get(), offset(8)));
+	});
+	breaker.wait();
 	h.check_gone();
 	CHECK_EQ(int{sigbus_count}, 1);
 }

@@ -488,7 +488,7 @@ static int vpin_hook_install(struct vpin_hook *h, struct module *owner)
 		return ret;
 	}
 	h->owner = owner;
-	h->active = true;
+	WRITE_ONCE(h->active, true);
 	return 0;
 }
 
@@ -517,9 +517,18 @@ int vpin_hook_fs(struct file_system_type *type)
 {
 	/* By module: the ext4 module also serves ext2 and ext3 mounts. */
 	const char *name = type->owner ? module_name(type->owner) : type->name;
+	bool missing = false;
 	int i, ret = 0;
 
-	mutex_lock(&vpin_hooks_lock);
+	/* Installing patches kernel text, which takes long: once per module. */
+	for (i = 0; i < ARRAY_SIZE(vpin_hooks); i++)
+		if (vpin_hooks[i].fs && !strcmp(vpin_hooks[i].fs, name) &&
+		    !READ_ONCE(vpin_hooks[i].active) && !vpin_hooks[i].optional)
+			missing = true;
+	if (!missing)
+		return 0;
+	if (mutex_lock_killable(&vpin_hooks_lock))
+		return -EINTR;
 	for (i = 0; i < ARRAY_SIZE(vpin_hooks) && !ret; i++) {
 		struct vpin_hook *h = &vpin_hooks[i];
 

@@ -382,8 +382,9 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	lease->created = ktime_get_boottime();
 
 	/* A file system vpin cannot hook is one it cannot keep its promises on. */
-	if (vpin_hook_fs(inode->i_sb->s_type)) {
-		ret = -EOPNOTSUPP;
+	ret = vpin_hook_fs(inode->i_sb->s_type);
+	if (ret) {
+		ret = ret == -EINTR ? ret : -EOPNOTSUPP;
 		goto err_free;
 	}
 	/*

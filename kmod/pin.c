@@ -342,7 +342,6 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 	struct vpin_range range = {};
 	struct vpin_klease *lease = NULL;
 	struct vpin_kpin *pin;
-	bool charged = false;
 	long lease_id;
 	u32 id;
 	int ret;
@@ -361,11 +360,32 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 	pin->npages = req->length >> PAGE_SHIFT;
 	pin->flags = req->flags;
 	pin->created = ktime_get_boottime();
+
+	/*
+	 * The page array is as large as the range: charge the pages and see
+	 * the range mapped before allocating it, so that a huge request fails
+	 * at once instead of making the kernel reclaim and compact for it.
+	 */
+	ret = vpin_charge(s, pin);
+	if (ret) {
+		kfree(pin);
+		return ret;
+	}
+	if (mmap_read_lock_killable(s->mm)) {
+		ret = -EINTR;
+		goto err_free;
+	}
+	ret = vpin_check_range(s->mm, pin->addr,
+			       pin->addr + pin->npages * PAGE_SIZE,
+			       pin->flags, &range);
+	mmap_read_unlock(s->mm);
+	if (ret)
+		goto err_free;
 	pin->pages = kvmalloc_array(pin->npages, sizeof(*pin->pages),
 				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pin->pages) {
-		kfree(pin);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_free;
 	}
 
 retry:
@@ -385,12 +405,6 @@ retry:
 	}
 	pin->dax = range.dax;
 	pin->offset = range.offset;
-	if (!charged) {
-		ret = vpin_charge(s, pin);
-		if (ret)
-			goto err_unlock;
-		charged = true;
-	}
 	ret = vpin_pin_pages(s->mm, pin);
 	if (ret == -EAGAIN)
 		goto retry;	/* the mmap lock was dropped: check again */
@@ -445,8 +459,7 @@ err_unpin:
 err_unlock:
 	mmap_read_unlock(s->mm);
 err_free:
-	if (charged)
-		vpin_uncharge(s, pin);
+	vpin_uncharge(s, pin);
 	kvfree(pin->pages);
 	kfree(pin);
 	return ret;

@@ -733,6 +733,26 @@ TEST("kernel.ftrace_enabled cannot be turned off under vpin's hooks")
 	CHECK_OK(vt::unlease(s.get(), id));
 }
 
+TEST("a huge pin request fails at once: ENOMEM over the limit, EFAULT unmapped, nothing allocated")
+{
+	constexpr size_t huge = size_t{64} << 30;
+	struct rlimit rl = {1 << 20, 1 << 20};
+	CHECK_OK(setrlimit(RLIMIT_MEMLOCK, &rl));
+	vt::Map reserved(huge, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+	vt::Child c([&] {
+		become_nobody();
+		auto s = vt::open_session();
+		within("a 64 GiB pin over RLIMIT_MEMLOCK", 0, quick_ms, [&] {
+			CHECK_ERRNO(vt::pin(s.get(), reserved.addr(), huge, 0, nullptr), ENOMEM);
+		});
+	});
+	c.wait();
+	auto s = vt::open_session();
+	within("a 512 GiB pin of unmapped memory", 0, quick_ms, [&] {
+		CHECK_ERRNO(vt::pin(s.get(), uint64_t{1} << 40, size_t{512} << 30, 0, nullptr), EFAULT);
+	});
+}
+
 TEST("pinned pages are charged to the user, wherever its sessions go (RLIMIT_MEMLOCK)")
 {
 	constexpr rlim_t limit = 1 << 20;

@@ -151,8 +151,11 @@
  *   SA_RESTART). A change started by the process that holds the
  *   breakable lease (the session's opener) fails with EDEADLK instead of
  *   waiting for itself, except where the file system calls cannot fail (a
- *   VPIN_BREAK_LAYOUT break), which wait for the break time like any other;
- *   a signal to such a changer revokes at once.
+ *   VPIN_BREAK_LAYOUT break), which wait for the break time like any other.
+ *   There, before the file system waits for the file's DAX pages, a signal
+ *   ends the break (the file system's own wait then fails with EINTR);
+ *   before it drops pages, the break waits killably and a fatal signal
+ *   revokes the leases at once.
  *
  *   Errors: EBADF fd is not open, or not open for writing (exclusive);
  *   EINVAL not a regular file or bad type; EOPNOTSUPP a file system leases
@@ -233,6 +236,12 @@
  *    are refused (EOPNOTSUPP), not migrated.
  *  - Before Linux 6.3, a long-term pin waiting for a page that stays locked
  *    (an unanswered FUSE read) cannot be killed.
+ *  - On Linux 6.12, an FS-DAX page xfs once marked shared (reflink) keeps
+ *    the mark after its extent stops being shared; GUP then asks for an
+ *    unshare fault that never completes, and a read-only pin of it loops
+ *    until killed.
+ *  - A pin still faulting in pages when its lease is revoked by a change
+ *    that holds the file system's locks is not seen by the revocation.
  * docs/dax-paths.md lists every path that changes the blocks of an FS-DAX
  * file and vpin's answer to it.
  */

@@ -49,6 +49,16 @@ vpin_kernel_build_dir() {
 	fi
 }
 
+# vpin_kernel_modules_dir RELEASE: print RELEASE's tree of modules, which
+# for the debug kernel says which are built in (modules.builtin).
+vpin_kernel_modules_dir() {
+	if [ -n "$1" ] && [ "$1" = "$(vpin_debug_release)" ]; then
+		echo "$(vpin_debug_kernel_dir)/modules/lib/modules/$1"
+	else
+		echo "/lib/modules/$1"
+	fi
+}
+
 # vpin_kernel_release SERIES|RELEASE|debug: print the newest installed release
 # of a series (6.1 matches 6.1.0-NN-amd64, 6.12 matches 6.12.NNN+debNN-amd64),
 # RELEASE itself if /boot has it, or the debug kernel's release.

@@ -26,7 +26,10 @@ namespace {
 using vt::now_ns;
 
 constexpr int64_t ms_ns = 1000000;
-constexpr int64_t quick_ms = 1000;
+// Without the stall these take well under a second under TCG; a stall
+// would last for ever (the commands are killed after 10 s). The bound
+// leaves room for a loaded machine.
+constexpr int64_t quick_ms = 5000;
 constexpr size_t file_size = 1 << 20;
 const char mountpoint[] = "/tmp/stuck-fuse";
 

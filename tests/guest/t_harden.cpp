@@ -36,7 +36,7 @@ constexpr int64_t break_ms = 1500;
 // How late a revoking breaker may finish after the deadline.
 constexpr int64_t revoke_slack_ms = 700;
 // Calls that must not wait for a break finish within this.
-constexpr int64_t quick_ms = 300;
+constexpr int64_t quick_ms = 1000;
 
 size_t pages(size_t n)
 {

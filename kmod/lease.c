@@ -97,31 +97,11 @@ static void vpin_file_put(struct vpin_file *vf)
 	}
 }
 
-/* Does @inode have breakable leases? For the hooks: lockless, no sleeping. */
-bool notrace vpin_inode_breakable(const struct inode *inode)
-{
-	struct vpin_file *vf;
-	bool ret = false;
-
-	if (!inode || !atomic_read(&vpin_nbreakable))
-		return false;
-	rcu_read_lock();
-	hash_for_each_possible_rcu(vpin_files, vf, node, (unsigned long)inode) {
-		if (vf->inode == inode) {
-			ret = READ_ONCE(vf->nbreakable);
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return ret;
-}
-
 /*
- * Could dropping @inode's pages from @start on touch a pin? For the
- * truncation backstop: a file system trims pages beyond the end of the
- * file (a short extending write on ext4) without changing any pinned block.
+ * Does @inode have breakable leases, with a pin reaching beyond @start? For
+ * the hooks: lockless, no sleeping.
  */
-bool notrace vpin_inode_pinned_from(const struct inode *inode, loff_t start)
+static bool notrace vpin_inode_lookup(const struct inode *inode, loff_t start)
 {
 	struct vpin_file *vf;
 	bool ret = false;
@@ -138,6 +118,21 @@ bool notrace vpin_inode_pinned_from(const struct inode *inode, loff_t start)
 	}
 	rcu_read_unlock();
 	return ret;
+}
+
+bool notrace vpin_inode_breakable(const struct inode *inode)
+{
+	return vpin_inode_lookup(inode, -1);
+}
+
+/*
+ * Could dropping @inode's pages from @start on touch a pin? For the
+ * truncation backstop: a file system trims pages beyond the end of the
+ * file (a short extending write on ext4) without changing any pinned block.
+ */
+bool notrace vpin_inode_pinned_from(const struct inode *inode, loff_t start)
+{
+	return vpin_inode_lookup(inode, start);
 }
 
 /* A pin of @lease's file up to @end exists (called under the session lock). */

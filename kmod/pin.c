@@ -331,6 +331,25 @@ static void vpin_pin_free(struct vpin_session *s, struct vpin_kpin *pin)
 }
 
 /*
+ * Take the session's mmap lock and check the pin's range under it; returns
+ * with the lock held only on success.
+ */
+static int vpin_lock_range(struct vpin_session *s, struct vpin_kpin *pin,
+			   struct vpin_range *range)
+{
+	int ret;
+
+	if (mmap_read_lock_killable(s->mm))
+		return -EINTR;
+	ret = vpin_check_range(s->mm, pin->addr,
+			       pin->addr + pin->npages * PAGE_SIZE, pin->flags,
+			       range);
+	if (ret)
+		mmap_read_unlock(s->mm);
+	return ret;
+}
+
+/*
  * Pin a range and return its id at @uid. No session lock is held while
  * pages are faulted in (that may wait for I/O, for a FUSE server, for a
  * userfaultfd handler): the lease the pin relies on is looked up before and
@@ -371,14 +390,9 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 		kfree(pin);
 		return ret;
 	}
-	if (mmap_read_lock_killable(s->mm)) {
-		ret = -EINTR;
-		goto err_free;
-	}
-	ret = vpin_check_range(s->mm, pin->addr,
-			       pin->addr + pin->npages * PAGE_SIZE,
-			       pin->flags, &range);
-	mmap_read_unlock(s->mm);
+	ret = vpin_lock_range(s, pin, &range);
+	if (!ret)
+		mmap_read_unlock(s->mm);
 	if (ret)
 		goto err_free;
 	pin->pages = kvmalloc_array(pin->npages, sizeof(*pin->pages),
@@ -389,15 +403,9 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 	}
 
 retry:
-	if (mmap_read_lock_killable(s->mm)) {
-		ret = -EINTR;
-		goto err_free;
-	}
-	ret = vpin_check_range(s->mm, pin->addr,
-			       pin->addr + pin->npages * PAGE_SIZE,
-			       pin->flags, &range);
+	ret = vpin_lock_range(s, pin, &range);
 	if (ret)
-		goto err_unlock;
+		goto err_free;
 	lease_id = vpin_pin_lease(s, &range);
 	if (lease_id < 0) {
 		ret = lease_id;

@@ -30,16 +30,9 @@
 
 namespace {
 
-size_t pages(size_t n)
-{
-	return n * static_cast<size_t>(vt::page_size());
-}
-
-off_t offset(size_t page)
-{
-	return static_cast<off_t>(pages(page));
-}
-
+using vt::offset;
+using vt::open_file;
+using vt::pages;
 constexpr size_t file_pages = 16;
 // The holder's pins: pages [2, 6) of the file (WRITE on FS-DAX), [8, 10)
 // read-only, and one page of anonymous memory.
@@ -64,23 +57,8 @@ std::string kernel()
 	return u.release;
 }
 
-volatile sig_atomic_t sigbus_count;
-
-void on_sigbus(int)
-{
-	sigbus_count = sigbus_count + 1;
-}
-
-// Counts the SIGBUS of revocations from now on.
-void count_sigbus()
-{
-	struct sigaction sa = {};
-	sa.sa_handler = on_sigbus;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	CHECK_OK(sigaction(SIGBUS, &sa, nullptr));
-	sigbus_count = 0;
-}
+using vt::count_sigbus;
+using vt::sigbus_count;
 
 void on_signal(int) {}
 
@@ -213,11 +191,6 @@ void check_lease_state(int session, uint64_t lease, const std::string &state)
 	const auto &l = vt::fdinfo_entry(leases, lease);
 	vt::check_field(l, "type", "breakable");
 	vt::check_field(l, "state", state);
-}
-
-vt::Fd open_file(const std::string &path, int flags)
-{
-	return vt::Fd(CHECK_OK(open(path.c_str(), flags | O_CLOEXEC)));
 }
 
 // A session of this process with a breakable lease on path, taken through a

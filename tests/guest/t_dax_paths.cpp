@@ -44,6 +44,9 @@
 
 namespace {
 
+using vt::offset;
+using vt::open_file;
+using vt::pages;
 using vt::ext4_dax;
 using vt::FsKind;
 using vt::ms_str;
@@ -66,21 +69,6 @@ constexpr int64_t prompt_ms = 500;
 // A revoking changer finishes within this after the break time.
 constexpr int64_t revoke_slack_ms = 800;
 constexpr int event_timeout_ms = 10000;
-
-size_t pages(size_t n)
-{
-	return n * static_cast<size_t>(vt::page_size());
-}
-
-off_t offset(size_t n)
-{
-	return static_cast<off_t>(pages(n));
-}
-
-vt::Fd open_file(const std::string &path, int flags)
-{
-	return vt::Fd(CHECK_OK(open(path.c_str(), flags | O_CLOEXEC, 0644)));
-}
 
 std::string release_str()
 {
@@ -189,23 +177,8 @@ bool any_shared(int fd)
 	return false;
 }
 
-volatile sig_atomic_t sigbus_count;
-
-void on_sigbus(int)
-{
-	sigbus_count = sigbus_count + 1;
-}
-
-// A revoked holder gets SIGBUS: count it instead of dying.
-void count_sigbus()
-{
-	struct sigaction sa = {};
-	sa.sa_handler = on_sigbus;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	CHECK_OK(sigaction(SIGBUS, &sa, nullptr));
-	sigbus_count = 0;
-}
+using vt::count_sigbus;
+using vt::sigbus_count;
 
 void on_usr1(int) {}
 

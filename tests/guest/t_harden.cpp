@@ -27,6 +27,9 @@
 
 namespace {
 
+using vt::offset;
+using vt::open_file;
+using vt::pages;
 using vt::now_ns;
 
 constexpr uid_t nobody = 65534;
@@ -38,21 +41,6 @@ constexpr int64_t revoke_slack_ms = 700;
 // Calls that must not wait for a break finish within this.
 constexpr int64_t quick_ms = 1000;
 
-size_t pages(size_t n)
-{
-	return n * static_cast<size_t>(vt::page_size());
-}
-
-off_t offset(size_t n)
-{
-	return static_cast<off_t>(pages(n));
-}
-
-vt::Fd open_file(const std::string &path, int flags)
-{
-	return vt::Fd(CHECK_OK(open(path.c_str(), flags | O_CLOEXEC, 0644)));
-}
-
 // Gives up root for good; foll_pinned() keeps working through a helper.
 void become_nobody()
 {
@@ -62,23 +50,8 @@ void become_nobody()
 	CHECK_OK(setresuid(nobody, nobody, nobody));
 }
 
-volatile sig_atomic_t sigbus_count;
-
-void on_sigbus(int)
-{
-	sigbus_count = sigbus_count + 1;
-}
-
-// A revoked holder gets SIGBUS: count it instead of dying.
-void count_sigbus()
-{
-	struct sigaction sa = {};
-	sa.sa_handler = on_sigbus;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	CHECK_OK(sigaction(SIGBUS, &sa, nullptr));
-	sigbus_count = 0;
-}
+using vt::count_sigbus;
+using vt::sigbus_count;
 
 // A session of this process with a breakable lease on a file and a writable
 // pin of pages [2, 6) of a shared mapping of it.

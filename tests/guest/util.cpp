@@ -491,6 +491,42 @@ std::string Mount::path(const std::string &name) const
 	return dax_ ? dax_->path(name) : pagecache_->path(name);
 }
 
+size_t pages(size_t n)
+{
+	return n * static_cast<size_t>(page_size());
+}
+
+off_t offset(size_t n)
+{
+	return static_cast<off_t>(pages(n));
+}
+
+Fd open_file(const std::string &path, int flags)
+{
+	return Fd(CHECK_OK(::open(path.c_str(), flags | O_CLOEXEC, 0644)));
+}
+
+volatile sig_atomic_t sigbus_count;
+
+namespace {
+
+void on_sigbus(int)
+{
+	sigbus_count = sigbus_count + 1;
+}
+
+} // namespace
+
+void count_sigbus()
+{
+	struct sigaction sa = {};
+	sa.sa_handler = on_sigbus;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	CHECK_OK(sigaction(SIGBUS, &sa, nullptr));
+	sigbus_count = 0;
+}
+
 int64_t now_ns()
 {
 	struct timespec ts;

@@ -6,6 +6,7 @@
 #include <linux/vpin.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -49,6 +50,11 @@ private:
 };
 
 long page_size();
+// n pages in bytes, as a size and as a file offset.
+size_t pages(size_t n);
+off_t offset(size_t n);
+// open(2) with O_CLOEXEC (mode 0644 when creating); fails the test on error.
+Fd open_file(const std::string &path, int flags);
 
 // Opens /dev/vpin; fails the test if that is not possible.
 Fd open_session();
@@ -205,6 +211,11 @@ long clone_range(int src, off_t src_off, int dst, off_t dst_off, size_t length);
 // FIDEDUPERANGE of one range, returning the bytes deduplicated or -1 with
 // the per-range status as errno (EBADE: the contents differ).
 long dedupe(int src, off_t src_off, int dst, off_t dst_off, size_t length);
+
+// A revoked lease's opener gets SIGBUS: count_sigbus() counts them in
+// sigbus_count, from 0, instead of dying.
+extern volatile sig_atomic_t sigbus_count;
+void count_sigbus();
 
 // CLOCK_MONOTONIC in nanoseconds, and a duration in ms for messages.
 int64_t now_ns();

@@ -71,6 +71,12 @@ static bool notrace vpin_file_breakable(const struct file *file)
 	return file && vpin_inode_breakable(file_inode(file));
 }
 
+/* What the refusing hooks turn away: any lease, exclusive or breakable. */
+static bool notrace vpin_file_leased(const struct file *file)
+{
+	return vpin_file_protected(file) || vpin_file_breakable(file);
+}
+
 /* Runs in place of a hooked function: see the top of this file. */
 static noinline notrace long vpin_refuse_etxtbsy(void)
 {
@@ -305,30 +311,12 @@ VPIN_HOOK(vpin_hook_vfs_fallocate)
 		vpin_divert(regs, vpin_fallocate_break);
 }
 
-/* (struct file *in, loff_t, struct file *out, loff_t, ...): either file */
-static bool notrace vpin_two_breakable(struct pt_regs *regs)
+/* Is either file argument protected or breakably leased? */
+static bool notrace vpin_args_leased(struct pt_regs *regs, unsigned int a,
+				     unsigned int b)
 {
-	return vpin_file_breakable(VPIN_ARG(regs, 0, struct file *)) ||
-	       vpin_file_breakable(VPIN_ARG(regs, 2, struct file *));
-}
-
-static bool notrace vpin_two_protected(struct pt_regs *regs)
-{
-	return vpin_file_protected(VPIN_ARG(regs, 0, struct file *)) ||
-	       vpin_file_protected(VPIN_ARG(regs, 2, struct file *));
-}
-
-/* (struct file *, struct file *, ...) */
-static bool notrace vpin_two_protected_01(struct pt_regs *regs)
-{
-	return vpin_file_protected(VPIN_ARG(regs, 0, struct file *)) ||
-	       vpin_file_protected(VPIN_ARG(regs, 1, struct file *));
-}
-
-static bool notrace vpin_two_breakable_01(struct pt_regs *regs)
-{
-	return vpin_file_breakable(VPIN_ARG(regs, 0, struct file *)) ||
-	       vpin_file_breakable(VPIN_ARG(regs, 1, struct file *));
+	return vpin_file_leased(VPIN_ARG(regs, a, struct file *)) ||
+	       vpin_file_leased(VPIN_ARG(regs, b, struct file *));
 }
 
 /* vfs_clone_file_range(), vfs_dedupe_file_range_one(): the destination */
@@ -394,7 +382,7 @@ VPIN_HOOK(vpin_hook_remap)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (regs && (vpin_two_protected(regs) || vpin_two_breakable(regs)))
+	if (regs && vpin_args_leased(regs, 0, 2))
 		vpin_refuse(regs);
 }
 
@@ -407,8 +395,7 @@ VPIN_HOOK(vpin_hook_exchange)
 	if (!regs)
 		return;
 	files = VPIN_ARG(regs, 0, struct file **);
-	if (vpin_file_protected(files[0]) || vpin_file_protected(files[1]) ||
-	    vpin_file_breakable(files[0]) || vpin_file_breakable(files[1]))
+	if (vpin_file_leased(files[0]) || vpin_file_leased(files[1]))
 		vpin_refuse(regs);
 }
 
@@ -417,7 +404,7 @@ VPIN_HOOK(vpin_hook_move_ext)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 
-	if (regs && (vpin_two_protected_01(regs) || vpin_two_breakable_01(regs)))
+	if (regs && vpin_args_leased(regs, 0, 1))
 		vpin_refuse(regs);
 }
 
@@ -425,12 +412,8 @@ VPIN_HOOK(vpin_hook_move_ext)
 VPIN_HOOK(vpin_hook_fallocate)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
-	struct file *file;
 
-	if (!regs)
-		return;
-	file = VPIN_ARG(regs, 0, struct file *);
-	if (vpin_file_protected(file) || vpin_file_breakable(file))
+	if (regs && vpin_file_leased(VPIN_ARG(regs, 0, struct file *)))
 		vpin_refuse(regs);
 }
 

@@ -17,6 +17,10 @@
  *   ext4_fallocate()         driver, for one)
  *   ext4_move_extents()      EXT4_IOC_MOVE_EXT (e4defrag), which checks only
  *                            one of its files for DAX
+ *   file_modified()          protected files only: the fallocate and remap
+ *                            calls above that were admitted at their entry
+ *                            before the file was protected, once they hold
+ *                            i_rwsem (the lease grant takes it too)
  *
  * Breaking first, for files with breakable leases: the hook sends the call
  * to a wrapper with the same signature that breaks the leases (lease.c) and
@@ -377,6 +381,22 @@ VPIN_HOOK(vpin_hook_fiemap_fill)
 		instruction_pointer_set(regs, (unsigned long)vpin_fiemap_fill);
 }
 
+/*
+ * file_modified(struct file *): what ext4_fallocate(), xfs_file_fallocate()
+ * and generic_remap_file_range_prep() call once they hold i_rwsem. A call
+ * that passed the refusals at its entry before its file was protected, and
+ * then waited for i_rwsem while the lease was granted, is refused here,
+ * before it changes anything. Writes to protected files never get this far
+ * (S_SWAPFILE); breakable leases do not refuse writes.
+ */
+VPIN_HOOK(vpin_hook_file_modified)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && vpin_file_protected(VPIN_ARG(regs, 0, struct file *)))
+		vpin_refuse(regs);
+}
+
 /* xfs_file_remap_range(struct file *in, loff_t, struct file *out, ...) */
 VPIN_HOOK(vpin_hook_remap)
 {
@@ -435,6 +455,7 @@ static struct vpin_hook vpin_hooks[] = {
 	{ NULL, "dax_layout_busy_page_range", vpin_hook_dax_busy },
 	{ NULL, "truncate_inode_pages_range", vpin_hook_truncate_pages },
 	{ NULL, "fiemap_fill_next_extent", vpin_hook_fiemap_fill },
+	{ NULL, "file_modified", vpin_hook_file_modified },
 	{ "xfs", "xfs_file_remap_range", vpin_hook_remap },
 	{ "xfs", "xfs_exchange_range", vpin_hook_exchange, true },
 	{ "xfs", "xfs_file_fallocate", vpin_hook_fallocate },

@@ -135,7 +135,7 @@ bool notrace vpin_inode_pinned_from(const struct inode *inode, loff_t start)
 	return vpin_inode_lookup(inode, start);
 }
 
-/* A pin of @lease's file up to @end exists (called under the session lock). */
+/* A pin of @lease's file up to @end is taken or being taken (session lock held). */
 void vpin_lease_pinned(struct vpin_klease *lease, loff_t end)
 {
 	atomic64_t *max = &lease->vfile->pinned_end;

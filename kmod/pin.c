@@ -197,15 +197,16 @@ static int vpin_check_pages(const struct vpin_kpin *pin)
 }
 
 /*
- * Pin every page of the range. Called with the mmap lock held; faults wait
- * killably, and may drop the lock to do so (a page locked for I/O that a
- * FUSE server never completes, for one). Then what was checked under the
- * lock may no longer be what is mapped: everything is unpinned and
- * -EAGAIN tells the caller, which no longer holds the lock, to start over.
+ * Pin every page of an ordinary range. Called with the mmap lock held;
+ * faults wait killably, and may drop the lock to do so (a page locked for
+ * I/O that a FUSE server never completes, for one). Then what was checked
+ * under the lock may no longer be what is mapped: everything is unpinned
+ * and -EAGAIN tells the caller, which no longer holds the lock, to start
+ * over.
  */
 static int vpin_pin_pages(struct mm_struct *mm, struct vpin_kpin *pin)
 {
-	unsigned int gup_flags = pin->dax ? 0 : FOLL_LONGTERM;
+	unsigned int gup_flags = FOLL_LONGTERM;
 	unsigned long done = 0;
 	int locked = 1;
 	long got;
@@ -233,9 +234,6 @@ static int vpin_pin_pages(struct mm_struct *mm, struct vpin_kpin *pin)
 			goto err;
 		}
 	}
-	got = vpin_check_pages(pin);
-	if (got)
-		goto err;
 	return 0;
 
 err:
@@ -244,6 +242,85 @@ err:
 	if (!locked)
 		return -EAGAIN;
 	return got == -EAGAIN ? -EFAULT : got;
+}
+
+/*
+ * An FS-DAX pin must never exist unseen by the revocation of its lease: a
+ * change that revoked the lease goes on to free the file's blocks, and a
+ * page still pinned then meets dax_disassociate_entry()'s WARN, its block
+ * reused by another file while the pin holds it. So a DAX range is faulted
+ * in first, taking no reference (this may sleep in the file system and
+ * drop the mmap lock, as above), and pinned afterwards with FOLL_NOFAULT,
+ * which does not wait for the file system, under the session lock in the
+ * same hold that confirms the lease and publishes the pin
+ * (vpin_pin_pages_nofault()).
+ */
+static int vpin_fault_pages(struct mm_struct *mm, struct vpin_kpin *pin)
+{
+	unsigned int gup_flags = 0;
+	unsigned long done = 0;
+	int locked = 1;
+	long got;
+
+	if (pin->flags & VPIN_PIN_F_WRITE)
+		gup_flags |= FOLL_WRITE;
+
+	while (done < pin->npages) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		got = get_user_pages_remote(mm, pin->addr + done * PAGE_SIZE,
+					    pin->npages - done, gup_flags,
+					    NULL, &locked);
+		if (!locked)
+			return -EAGAIN;
+		if (got <= 0)
+			return got ? (got == -EAGAIN ? -EFAULT : got) : -EFAULT;
+		done += got;
+	}
+	return 0;
+}
+
+/*
+ * How often a DAX range is faulted in again after its pages went before
+ * they could be pinned. Only the session's own address space or the file's
+ * layout changing under it, or (Linux 6.12) an xfs page still marked shared
+ * after its extent stopped being shared, which GUP will never pin
+ * read-only, make a try fail: the pin is then EAGAIN, not a loop.
+ */
+#define VPIN_PIN_TRIES 8
+
+/*
+ * Pin the faulted-in DAX range without faulting; with the mmap and session
+ * locks held. -EAGAIN: a page went away again (the file system unmapped
+ * it), the caller faults the range in once more.
+ */
+static int vpin_pin_pages_nofault(struct mm_struct *mm, struct vpin_kpin *pin)
+{
+	unsigned int gup_flags = FOLL_NOFAULT;
+	unsigned long done = 0;
+	long got = 0;
+
+	if (pin->flags & VPIN_PIN_F_WRITE)
+		gup_flags |= FOLL_WRITE;
+
+	while (done < pin->npages) {
+		got = pin_user_pages_remote(mm, pin->addr + done * PAGE_SIZE,
+					    pin->npages - done, gup_flags,
+					    pin->pages + done, NULL);
+		if (got <= 0)
+			break;
+		done += got;
+	}
+	if (done == pin->npages) {
+		got = vpin_check_pages(pin);
+		if (!got)
+			return 0;
+	} else {
+		got = got == -EFAULT || !got ? -EAGAIN : got;
+	}
+	if (done)
+		vpin_unpin_pages(pin, done);
+	return got;
 }
 
 static int vpin_pin_check_req(const struct vpin_pin *req)
@@ -277,8 +354,12 @@ static int vpin_pin_check_mm(struct vpin_session *s)
 /*
  * The lease a pin of @range needs: the session's lease on the file (any
  * file; FS-DAX requires one). Returns its id, 0 for none, or an error.
+ * The file's furthest pin is extended before any page is faulted in, so
+ * that the truncation backstop (hook.c) counts a pin still in flight as
+ * taken and breaks the lease before a truncation reaches its pages.
  */
-static long vpin_pin_lease(struct vpin_session *s, const struct vpin_range *range)
+static long vpin_pin_lease(struct vpin_session *s, const struct vpin_range *range,
+			   const struct vpin_kpin *pin)
 {
 	struct vpin_klease *lease;
 	long ret;
@@ -287,23 +368,27 @@ static long vpin_pin_lease(struct vpin_session *s, const struct vpin_range *rang
 		return 0;
 	mutex_lock(&s->lock);
 	lease = vpin_lease_find(s, file_inode(range->file));
-	if (!lease)
+	if (!lease) {
 		ret = range->dax ? -EPERM : 0;
-	else if (READ_ONCE(lease->breaking))
+	} else if (READ_ONCE(lease->breaking)) {
 		ret = -EAGAIN;
-	else
+	} else {
+		vpin_lease_pinned(lease, range->offset +
+				  ((loff_t)pin->npages << PAGE_SHIFT));
 		ret = lease->id;
+	}
 	mutex_unlock(&s->lock);
 	return ret;
 }
 
 /*
- * With the session lock held again after pinning: the lease the pin relies
- * on (vpin_pin_lease()) must still be there and not being broken. A pin of
+ * With the session lock held again after faulting in (DAX) or pinning: the
+ * lease the pin relies on (vpin_pin_lease()) must still be there and not
+ * being broken. A pin of
  * a page-cache file whose lease went meanwhile simply has none.
  */
 static struct vpin_klease *vpin_pin_confirm(struct vpin_session *s,
-					    const struct vpin_kpin *pin,
+					    const struct vpin_range *range,
 					    long lease_id)
 {
 	struct vpin_klease *lease;
@@ -312,8 +397,8 @@ static struct vpin_klease *vpin_pin_confirm(struct vpin_session *s,
 	if (!lease_id)
 		return NULL;
 	lease = xa_load(&s->leases, lease_id);
-	if (!lease || file_inode(lease->file) != file_inode(pin->file))
-		return pin->dax ? ERR_PTR(-EPERM) : NULL;
+	if (!lease || file_inode(lease->file) != file_inode(range->file))
+		return range->dax ? ERR_PTR(-EPERM) : NULL;
 	if (READ_ONCE(lease->breaking))
 		return ERR_PTR(-EAGAIN);
 	return lease;
@@ -361,6 +446,7 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 	struct vpin_range range = {};
 	struct vpin_klease *lease = NULL;
 	struct vpin_kpin *pin;
+	unsigned int tries = 0;
 	long lease_id;
 	u32 id;
 	int ret;
@@ -406,20 +492,21 @@ retry:
 	ret = vpin_lock_range(s, pin, &range);
 	if (ret)
 		goto err_free;
-	lease_id = vpin_pin_lease(s, &range);
+	lease_id = vpin_pin_lease(s, &range, pin);
 	if (lease_id < 0) {
 		ret = lease_id;
 		goto err_unlock;
 	}
 	pin->dax = range.dax;
 	pin->offset = range.offset;
-	ret = vpin_pin_pages(s->mm, pin);
+	if (pin->dax)
+		ret = vpin_fault_pages(s->mm, pin);
+	else
+		ret = vpin_pin_pages(s->mm, pin);
 	if (ret == -EAGAIN)
 		goto retry;	/* the mmap lock was dropped: check again */
 	if (ret)
 		goto err_unlock;
-	if (range.file)
-		pin->file = get_file(range.file);
 
 	/*
 	 * Published before the mmap lock goes: while it is held the range
@@ -427,21 +514,30 @@ retry:
 	 * waits for these pages in the file system instead of freeing them.
 	 */
 	mutex_lock(&s->lock);
-	lease = vpin_pin_confirm(s, pin, lease_id);
+	lease = vpin_pin_confirm(s, &range, lease_id);
 	if (IS_ERR(lease)) {
 		ret = PTR_ERR(lease);
-		goto err_unpin;
+		goto err_confirm;
 	}
+	if (pin->dax) {
+		ret = vpin_pin_pages_nofault(s->mm, pin);
+		if (ret == -EAGAIN && ++tries < VPIN_PIN_TRIES) {
+			mutex_unlock(&s->lock);
+			mmap_read_unlock(s->mm);
+			goto retry;
+		}
+		if (ret)
+			goto err_confirm;
+	}
+	if (range.file)
+		pin->file = get_file(range.file);
 	ret = xa_alloc_cyclic(&s->pins, &pin->id, pin, xa_limit_32b,
 			      &s->next_pin_id, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto err_unpin;
 	pin->lease = lease;
-	if (lease) {
+	if (lease)
 		lease->npins++;
-		vpin_lease_pinned(lease, pin->offset +
-				  ((loff_t)pin->npages << PAGE_SHIFT));
-	}
 	s->npins++;
 	s->pinned_pages += pin->npages;
 	vpin_stats_add(&vpin_stats.pins, 1);
@@ -464,6 +560,10 @@ err_unpin:
 	mmap_read_unlock(s->mm);
 	vpin_pin_free(s, pin);
 	return ret;
+err_confirm:
+	mutex_unlock(&s->lock);
+	if (!pin->dax)
+		vpin_unpin_pages(pin, pin->npages);
 err_unlock:
 	mmap_read_unlock(s->mm);
 err_free:

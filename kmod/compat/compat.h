@@ -47,6 +47,23 @@ static inline long vpin_compat_pin_user_pages_remote(struct mm_struct *mm,
 	vpin_compat_pin_user_pages_remote(mm, start, nr, flags, pages, locked)
 #endif
 
+#ifdef COMPAT_GET_USER_PAGES_REMOTE_HAS_VMAS
+#include <linux/mm.h>
+static inline long vpin_compat_get_user_pages_remote(struct mm_struct *mm,
+						     unsigned long start,
+						     unsigned long nr_pages,
+						     unsigned int gup_flags,
+						     struct page **pages,
+						     int *locked)
+{
+	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL, locked);
+}
+
+#define get_user_pages_remote(mm, start, nr, flags, pages, locked) \
+	vpin_compat_get_user_pages_remote(mm, start, nr, flags, pages, locked)
+#endif
+
 #ifdef COMPAT_CANNOT_USE_GENL_INFO_DUMP
 /* Before 6.6 the parsed dump request sat in struct genl_dumpit_info. */
 #define genl_info_dump(cb) genl_dumpit_info(cb)

@@ -23,6 +23,12 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
+#include <atomic>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace {
@@ -782,6 +788,202 @@ TEST("a writable pin of a private DAX mapping pins the copy-on-write copies, not
 	CHECK(now == before);
 	CHECK_EQ(static_cast<unsigned char>(map.data()[0]), 0x5au);
 	CHECK_OK(vt::unlease(s.get(), lease));
+}
+
+// A write whose source buffer is missing in a userfaultfd range holds the
+// file's i_rwsem until the fault is resolved: a way to hold the lock from
+// user space while other calls queue behind it.
+class LockedByWrite {
+public:
+	explicit LockedByWrite(int fd)
+		: uffd_(static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC))),
+		  buf_(pages(1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
+	{
+		CHECK(uffd_.get() >= 0);
+		uffdio_api api{};
+		api.api = UFFD_API;
+		CHECK_OK(ioctl(uffd_.get(), UFFDIO_API, &api));
+		uffdio_register reg{};
+		reg.range = {buf_.addr(), pages(1)};
+		reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+		CHECK_OK(ioctl(uffd_.get(), UFFDIO_REGISTER, &reg));
+		writer_ = std::thread([this, fd] {
+			written_ = pwrite(fd, buf_.data(), pages(1), 0);
+		});
+		// The write now waits in the fault, i_rwsem held.
+		pollfd p{uffd_.get(), POLLIN, 0};
+		CHECK_EQ(poll(&p, 1, 10000), 1);
+		uffd_msg msg{};
+		CHECK_EQ(read(uffd_.get(), &msg, sizeof(msg)), static_cast<ssize_t>(sizeof(msg)));
+		CHECK_EQ(int{msg.event}, int{UFFD_EVENT_PAGEFAULT});
+	}
+	~LockedByWrite() { release(); }
+
+	// Resolves the fault: the write completes and drops i_rwsem.
+	void release()
+	{
+		if (!writer_.joinable())
+			return;
+		vt::Map page(pages(1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+		memset(page.data(), 0x5a, pages(1));
+		uffdio_copy copy{};
+		copy.dst = buf_.addr();
+		copy.src = page.addr();
+		copy.len = pages(1);
+		CHECK_OK(ioctl(uffd_.get(), UFFDIO_COPY, &copy));
+		writer_.join();
+		CHECK_EQ(written_, static_cast<ssize_t>(pages(1)));
+	}
+
+private:
+	vt::Fd uffd_;
+	vt::Map buf_;
+	std::thread writer_;
+	ssize_t written_ = -1;
+};
+
+// An exclusive grant that waits for i_rwsem, and a hole punch that enters
+// fallocate before the file is protected and then waits behind the grant:
+// the punch must not change the protected file.
+void grant_races_punch(const vt::FsKind &k)
+{
+	vt::Mount m(k);
+	const std::string path = m.path("f");
+	vt::Fd fd = vt::make_file(path, pages(file_pages));
+	struct stat before{};
+	CHECK_OK(fstat(fd.get(), &before));
+	auto s = vt::open_session();
+	// The first lease on a file system installs its hooks, which takes
+	// seconds: done here, so that the grant below queues for i_rwsem at once.
+	{
+		vt::Fd warm = vt::make_file(m.path("warm"), pages(1));
+		uint64_t id = 0;
+		CHECK_OK(vt::lease(s.get(), warm.get(), VPIN_LEASE_EXCLUSIVE, &id));
+		CHECK_OK(vt::unlease(s.get(), id));
+	}
+	LockedByWrite locked(fd.get());
+
+	std::atomic<int> lease_ret{1}, lease_errno{0}, punch_ret{1}, punch_errno{0};
+	uint64_t id = 0;
+	std::thread grant([&] {
+		const int r = vt::lease(s.get(), fd.get(), VPIN_LEASE_EXCLUSIVE, &id);
+		lease_errno = errno;
+		lease_ret = r;
+	});
+	usleep(300000);
+	CHECK_EQ(lease_ret.load(), 1);		// queued for i_rwsem
+	std::thread punch([&] {
+		vt::Fd other = open_file(path, O_RDWR);
+		const int r = fallocate(other.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					offset(4), offset(4));
+		punch_errno = errno;
+		punch_ret = r;
+	});
+	usleep(300000);
+	CHECK_EQ(punch_ret.load(), 1);		// admitted, queued behind the grant
+	locked.release();
+	grant.join();
+	punch.join();
+	if (lease_ret)
+		tap::fail("the grant failed: " + tap::errno_name(lease_errno), __FILE__, __LINE__);
+	CHECK_EQ(punch_ret.load(), -1);
+	CHECK_EQ(punch_errno.load(), ETXTBSY);
+	struct stat after{};
+	CHECK_OK(fstat(fd.get(), &after));
+	CHECK_EQ(after.st_blocks, before.st_blocks);
+	CHECK_OK(vt::unlease(s.get(), id));
+}
+
+TEST("ext4-dax: a hole punch admitted before an exclusive grant and run after it is ETXTBSY")
+{
+	grant_races_punch(vt::ext4_dax);
+}
+
+TEST("xfs-dax: a hole punch admitted before an exclusive grant and run after it is ETXTBSY")
+{
+	grant_races_punch(vt::xfs_dax);
+}
+
+TEST("ext4-pagecache: a hole punch admitted before an exclusive grant and run after it is ETXTBSY")
+{
+	grant_races_punch(vt::ext4_pagecache);
+}
+
+// Is thread tid of this process in ioctl(2) now?
+bool in_ioctl(int tid)
+{
+	if (!tid)
+		return false;
+	std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/syscall");
+	long nr = -1;
+	f >> nr;
+	return nr == SYS_ioctl;
+}
+
+// A DAX pin still faulting in its pages when a layout change revokes its
+// lease holds none of them: EXT4_IOC_SWAP_BOOT truncates the file's DAX
+// entries without waiting for its pages, and a page already faulted and
+// held would meet the WARN in dax_disassociate_entry(). The swap's
+// truncation counts the pin in flight, breaks and revokes the lease; the
+// pin then fails, and no page stays pinned.
+TEST("ext4-dax: a pin still faulting when EXT4_IOC_SWAP_BOOT revokes its lease holds no page")
+{
+	constexpr size_t big = 16384;		// 64 MiB, faulted 4 KiB at a time
+	constexpr int64_t bt_ms = 1000;
+	constexpr unsigned long ext4_ioc_swap_boot = _IO('f', 17);
+	vt::BreakTime bt(bt_ms);
+	vt::Mount m(vt::ext4_dax);
+	const std::string path = m.path("f");
+	vt::make_file(path, pages(big));
+	count_sigbus();
+	vt::Baseline base;
+	vt::Fd rw = open_file(path, O_RDWR);
+	vt::Map map(pages(big), PROT_READ | PROT_WRITE, MAP_SHARED, rw.get(), 0);
+	CHECK_OK(madvise(map.data(), map.length(), MADV_NOHUGEPAGE));
+	auto s = vt::open_session();
+	uint64_t lease = 0;
+	CHECK_OK(vt::lease(s.get(), rw.get(), VPIN_LEASE_BREAKABLE, &lease));
+
+	// The swapper is ready before the pin starts, and goes 2 ms into it.
+	vt::Channel ch;
+	vt::Child swapper([&] {
+		vt::Fd fd = open_file(path, O_RDWR);
+		vt::recv_u64(ch.b.get());
+		CHECK_OK(ioctl(fd.get(), ext4_ioc_swap_boot));
+	});
+	std::atomic<int64_t> pin_done{0};
+	std::atomic<int> pin_ret{1}, pin_errno{0}, pinner_tid{0};
+	const int64_t pin_start = now_ns();
+	std::thread pinner([&] {
+		uint64_t id = 0;
+		pinner_tid = static_cast<int>(gettid());
+		const int r = vt::pin(s.get(), map.addr(), map.length(), VPIN_PIN_F_WRITE, &id);
+		pin_errno = errno;
+		pin_ret = r;
+		pin_done = now_ns();
+	});
+	// Once the pinner is in its ioctl, 10 ms into faulting the range.
+	while (!in_ioctl(pinner_tid) && !pin_done)
+		usleep(200);
+	usleep(10000);
+	const int64_t swap_start = now_ns();
+	vt::send_u64(ch.a.get(), 1);
+	swapper.wait();
+	const int64_t swap_took = now_ns() - swap_start;
+	pinner.join();
+	tap::note("the swap took " + vt::ms_str(swap_took) + "; the pin returned " +
+		  vt::ms_str(pin_done - pin_start) + " after it started");
+	if (pin_ret == 0)
+		tap::fail("the pin completed before the swap reached the file", __FILE__, __LINE__);
+	tap::note("the pin failed with " + tap::errno_name(pin_errno));
+	// EPERM: the lease is gone; EAGAIN: it is being broken; EFAULT: the
+	// file, now the boot loader's empty one, no longer covers the range.
+	CHECK(pin_errno == EPERM || pin_errno == EAGAIN || pin_errno == EFAULT);
+	// The swap waited for the holder, which never answered, then revoked.
+	CHECK(swap_took >= (bt_ms - 100) * ms_ns);
+	CHECK_EQ(int{sigbus_count}, 1);
+	CHECK(vt::fdinfo(s.get(), "lease").empty());
+	CHECK_EQ(base.pinned(), 0L);
 }
 
 } // namespace

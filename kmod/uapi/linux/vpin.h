@@ -51,7 +51,9 @@
  *   tracks dirty pages through write faults; DMA through a long-term pin
  *   writes behind its back (Linux 6.5 refuses the same). FS-DAX pages have no
  *   page cache; what keeps them safe is the lease, which keeps the file's
- *   block map from changing while it is pinned.
+ *   block map from changing while it is pinned. An FS-DAX range is faulted
+ *   in first and pinned afterwards in one step with the check of the lease,
+ *   so that no page is ever held by a pin its lease's revocation cannot see.
  *
  *   Pages are faulted in killably; no other caller waits for a pin that
  *   cannot complete (a page of a file whose FUSE server does not answer).
@@ -63,7 +65,9 @@
  *   completely mapped; EACCES PROT_NONE in the range, or VPIN_PIN_F_WRITE on
  *   a mapping without write permission; EXDEV the range maps more than one
  *   file or mixes file and anonymous memory; EAGAIN the session's lease on
- *   the file is being broken; EOPNOTSUPP a private mapping of an FS-DAX file
+ *   the file is being broken, or FS-DAX pages went again each time between
+ *   faulting them in and pinning them (the range is remapped or truncated
+ *   meanwhile; see also the limits below); EOPNOTSUPP a private mapping of an FS-DAX file
  *   holds copy-on-write pages that cannot be pinned for the long term
  *   (ZONE_MOVABLE, CMA), which the kernel would migrate first; ENOMEM the
  *   pin would exceed RLIMIT_MEMLOCK or memory is short; EINTR a fatal
@@ -238,10 +242,9 @@
  *    (an unanswered FUSE read) cannot be killed.
  *  - On Linux 6.12, an FS-DAX page xfs once marked shared (reflink) keeps
  *    the mark after its extent stops being shared; GUP then asks for an
- *    unshare fault that never completes, and a read-only pin of it loops
- *    until killed.
- *  - A pin still faulting in pages when its lease is revoked by a change
- *    that holds the file system's locks is not seen by the revocation.
+ *    unshare fault that never completes. A read-only pin of such a page
+ *    fails with EAGAIN after a few tries (the kernel's own read-only
+ *    FOLL_PIN users of it loop until killed).
  * docs/dax-paths.md lists every path that changes the blocks of an FS-DAX
  * file and vpin's answer to it.
  */

@@ -41,6 +41,7 @@
 
 #include "hook.h"
 #include "lease.h"
+#include "map.h"
 #include "netlink.h"
 #include "pin.h"
 #include "protect.h"
@@ -295,20 +296,33 @@ static void vpin_lease_unprotect(struct vpin_klease *lease)
 	lease->protected = NULL;
 	vpin_stats_add(&vpin_stats.protected_files, -1);
 	if (lease->id)	/* it was granted */
-		vpin_nl_lease_event(lease->session, lease, VPIN_EVENT_PROTECT_OFF);
+		vpin_nl_lease_event(lease, VPIN_EVENT_PROTECT_OFF);
 }
 
 /*
- * The end of a lease that is no longer in its session and has no pins left:
- * see vpin_lease_unlink(). Protection goes, then waiting breakers are let go.
+ * The end of a lease that is no longer in its session, has no pins left,
+ * and whose pages nobody else holds any more (map.c): protection goes, then
+ * waiting breakers are let go.
  */
-static void vpin_lease_free(struct vpin_klease *lease)
+void vpin_lease_end(struct vpin_klease *lease)
 {
+	vpin_map_put_all(lease);
 	vpin_lease_unprotect(lease);
 	if (lease->vfile)
 		vpin_file_detach(lease);
 	fput(lease->file);
 	kfree(lease);
+}
+
+/*
+ * A lease out of its session with no pins left: it ends, unless pages
+ * mapped under it are still held by someone else; then it lives on as an
+ * orphan until they are not (map.c).
+ */
+static void vpin_lease_free(struct vpin_klease *lease)
+{
+	if (!vpin_orphan_adopt(lease))
+		vpin_lease_end(lease);
 }
 
 /*
@@ -335,9 +349,9 @@ static int vpin_lease_publish(struct vpin_session *s, struct vpin_klease *lease)
 	}
 	s->nleases++;
 	vpin_stats_add(&vpin_stats.leases, 1);
-	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_GRANTED);
+	vpin_nl_lease_event(lease, VPIN_EVENT_LEASE_GRANTED);
 	if (lease->protected)
-		vpin_nl_lease_event(s, lease, VPIN_EVENT_PROTECT_ON);
+		vpin_nl_lease_event(lease, VPIN_EVENT_PROTECT_ON);
 out:
 	mutex_unlock(&s->lock);
 	return ret < 0 ? ret : 0;
@@ -373,6 +387,8 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	}
 	lease->type = req->type;
 	lease->session = s;
+	lease->owner = vpin_session_owner(s);
+	INIT_LIST_HEAD(&lease->maps);
 	lease->file = file;
 	lease->created = ktime_get_boottime();
 
@@ -460,7 +476,7 @@ static void vpin_lease_unlink(struct vpin_session *s, struct vpin_klease *lease,
 	xa_erase(&s->leases, lease->id);
 	s->nleases--;
 	vpin_stats_add(&vpin_stats.leases, -1);
-	vpin_nl_lease_event(s, lease, VPIN_EVENT_LEASE_RELEASED);
+	vpin_nl_lease_event(lease, VPIN_EVENT_LEASE_RELEASED);
 	/* Breakers leave it alone now: it goes as soon as its pins have. */
 	mutex_lock(&vpin_files_lock);
 	lease->gone = true;
@@ -594,7 +610,7 @@ static void vpin_lease_event(struct vpin_klease *lease, u32 type, u32 reason)
 	};
 
 	/* Netlink first: a holder that reacts at once must not overtake it. */
-	vpin_nl_lease_event(lease->session, lease, type);
+	vpin_nl_lease_event(lease, type);
 	vpin_session_queue_event(lease->session, &ev, task_tgid(current));
 }
 

@@ -6,6 +6,7 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+#include "session.h"
 #include "uapi/linux/vpin.h"
 
 struct file;
@@ -19,7 +20,8 @@ struct vpin_session;
 struct vpin_klease {
 	u32 id;
 	u32 type;			/* enum vpin_lease_type */
-	struct vpin_session *session;
+	struct vpin_session *session;	/* NULL once orphaned */
+	struct vpin_owner owner;	/* the session's, for events and dumps */
 	struct file *file;		/* reference taken at grant time */
 	struct vpin_file *vfile;	/* every lease on the same inode */
 	struct list_head vfile_node;
@@ -33,6 +35,11 @@ struct vpin_klease {
 	u32 break_seq;			/* which break, for revocation */
 	u32 break_reason;		/* enum vpin_break_reason */
 	ktime_t deadline;		/* CLOCK_MONOTONIC */
+	/* Mappings (map.c): added under the session lock, gone at the end. */
+	struct list_head maps;		/* struct vpin_kmap */
+	unsigned long nmaps;
+	unsigned long referenced;	/* orphaned: pages others still hold */
+	struct list_head orphan_node;	/* in vpin_orphans */
 };
 
 int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
@@ -42,6 +49,7 @@ void vpin_lease_release_all(struct vpin_session *s);
 struct vpin_klease *vpin_lease_find(struct vpin_session *s,
 				    const struct inode *inode);
 void vpin_lease_show(struct seq_file *m, const struct vpin_klease *lease);
+void vpin_lease_end(struct vpin_klease *lease);
 bool vpin_lease_state(const struct vpin_klease *lease, u64 *left_ms);
 
 /*

@@ -13,6 +13,7 @@
 
 #include "hook.h"
 #include "lease.h"
+#include "map.h"
 #include "netlink.h"
 #include "session.h"
 #include "version.h"
@@ -46,9 +47,12 @@ static int __init vpin_init(void)
 	ret = vpin_lease_init();
 	if (ret)
 		return ret;
-	ret = vpin_hook_init();
+	ret = vpin_map_init();
 	if (ret)
 		goto err_lease;
+	ret = vpin_hook_init();
+	if (ret)
+		goto err_map;
 	ret = vpin_nl_init();
 	if (ret) {
 		pr_err("cannot register the %s netlink family: %d\n",
@@ -67,6 +71,8 @@ err_nl:
 	vpin_nl_exit();
 err_hook:
 	vpin_hook_exit();
+err_map:
+	vpin_map_exit();
 err_lease:
 	vpin_lease_exit();
 	return ret;
@@ -77,6 +83,7 @@ static void __exit vpin_exit(void)
 	misc_deregister(&vpin_misc);
 	vpin_nl_exit();
 	vpin_hook_exit();
+	vpin_map_exit();
 	vpin_lease_exit();
 	pr_info("unloaded\n");
 }

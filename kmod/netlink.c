@@ -13,6 +13,7 @@
 #include <net/sock.h>
 
 #include "lease.h"
+#include "map.h"
 #include "netlink.h"
 #include "pin.h"
 #include "session.h"
@@ -115,23 +116,30 @@ err:
 	return -EMSGSIZE;
 }
 
-static int vpin_put_lease(struct sk_buff *skb, const struct vpin_session *s,
-			  const struct vpin_klease *lease)
+/* A lease of a session (session lock held), or an orphan (orphans lock). */
+static int vpin_put_lease(struct sk_buff *skb, const struct vpin_klease *lease)
 {
 	struct nlattr *nest = nla_nest_start(skb, VPIN_A_LEASE);
+	bool orphan = !lease->session;
 	u64 left_ms = 0;
 	bool breaking = vpin_lease_state(lease, &left_ms);
+	u32 state = orphan ? VPIN_LEASE_STATE_ORPHANED :
+		    breaking ? VPIN_LEASE_STATE_BREAKING : VPIN_LEASE_STATE_GRANTED;
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, VPIN_LEASE_A_SESSION_ID, s->id,
-			      VPIN_LEASE_A_PAD) ||
+	if (nla_put_u64_64bit(skb, VPIN_LEASE_A_SESSION_ID,
+			      lease->owner.session_id, VPIN_LEASE_A_PAD) ||
 	    nla_put_u32(skb, VPIN_LEASE_A_ID, lease->id) ||
 	    nla_put_u32(skb, VPIN_LEASE_A_TYPE, lease->type) ||
-	    nla_put_u32(skb, VPIN_LEASE_A_STATE, breaking ?
-			VPIN_LEASE_STATE_BREAKING : VPIN_LEASE_STATE_GRANTED) ||
+	    nla_put_u32(skb, VPIN_LEASE_A_STATE, state) ||
 	    (breaking && nla_put_u64_64bit(skb, VPIN_LEASE_A_BREAK_DEADLINE_MS,
 					   left_ms, VPIN_LEASE_A_PAD)) ||
+	    nla_put_u64_64bit(skb, VPIN_LEASE_A_MAPS, lease->nmaps,
+			      VPIN_LEASE_A_PAD) ||
+	    (orphan && nla_put_u64_64bit(skb, VPIN_LEASE_A_REFERENCED,
+					 READ_ONCE(lease->referenced),
+					 VPIN_LEASE_A_PAD)) ||
 	    nla_put_u64_64bit(skb, VPIN_LEASE_A_PINS, lease->npins,
 			      VPIN_LEASE_A_PAD) ||
 	    nla_put_u64_64bit(skb, VPIN_LEASE_A_AGE_MS,
@@ -198,7 +206,11 @@ static int vpin_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 			      atomic64_read(&vpin_stats.leases), VPIN_STATS_A_PAD) ||
 	    nla_put_u64_64bit(msg, VPIN_STATS_A_PROTECTED_FILES,
 			      atomic64_read(&vpin_stats.protected_files),
-			      VPIN_STATS_A_PAD))
+			      VPIN_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPIN_STATS_A_ORPHANS,
+			      atomic64_read(&vpin_stats.orphans), VPIN_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPIN_STATS_A_MAPS,
+			      atomic64_read(&vpin_stats.maps), VPIN_STATS_A_PAD))
 		goto err;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -211,9 +223,10 @@ err:
 /*
  * Dump state in cb->args: [0] the session id to resume at, [1] the object
  * id to resume at within it, [2] the viewer's uid, [3] whether the viewer is
- * an administrator, [4] the session id filter (0: all).
+ * an administrator, [4] the session id filter (0: all), [5] leases: set
+ * once the sessions are done and the orphans are dumped ([1] their position).
  */
-enum { DUMP_SESSION, DUMP_OBJECT, DUMP_UID, DUMP_ADMIN, DUMP_FILTER };
+enum { DUMP_SESSION, DUMP_OBJECT, DUMP_UID, DUMP_ADMIN, DUMP_FILTER, DUMP_PHASE };
 
 static int vpin_nl_dump_start(struct netlink_callback *cb)
 {
@@ -225,6 +238,7 @@ static int vpin_nl_dump_start(struct netlink_callback *cb)
 	cb->args[DUMP_UID] = from_kuid_munged(&init_user_ns, v.uid);
 	cb->args[DUMP_ADMIN] = v.admin;
 	cb->args[DUMP_FILTER] = filter ? nla_get_u64(filter) : 0;
+	cb->args[DUMP_PHASE] = 0;
 	return 0;
 }
 
@@ -275,6 +289,17 @@ static struct vpin_session *vpin_dump_next(struct netlink_callback *cb, u64 from
 	}
 	mutex_unlock(&vpin_sessions_lock);
 	return found;
+}
+
+/* Is a session left to dump, from where the walk stopped? */
+static bool vpin_dump_next_exists(struct netlink_callback *cb)
+{
+	struct vpin_session *s = vpin_dump_next(cb, cb->args[DUMP_SESSION]);
+
+	if (!s)
+		return false;
+	vpin_session_put(s);
+	return true;
 }
 
 /*
@@ -363,7 +388,7 @@ static int vpin_put_pin_obj(struct sk_buff *skb, const struct vpin_session *s,
 static int vpin_put_lease_obj(struct sk_buff *skb, const struct vpin_session *s,
 			      const void *obj)
 {
-	return vpin_put_lease(skb, s, obj);
+	return vpin_put_lease(skb, obj);
 }
 
 static int vpin_dump_session_pins(struct sk_buff *skb, struct netlink_callback *cb,
@@ -388,9 +413,57 @@ static int vpin_nl_dump_pins(struct sk_buff *skb, struct netlink_callback *cb)
 	return vpin_dump_walk(skb, cb, vpin_dump_session_pins);
 }
 
+/*
+ * After the sessions' leases, the orphans (DUMP_PHASE set), resumed by
+ * their position in the list. An orphan is visible to its session's uid.
+ */
+static int vpin_dump_orphans(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vpin_viewer v = vpin_dump_viewer(cb);
+	u64 filter = cb->args[DUMP_FILTER];
+	struct vpin_klease *lease;
+	unsigned long pos = 0;
+	void *hdr;
+	int ret = 0;
+
+	if (mutex_lock_killable(&vpin_orphans_lock))
+		return -EINTR;
+	list_for_each_entry(lease, &vpin_orphans, orphan_node) {
+		if (pos++ < cb->args[DUMP_OBJECT])
+			continue;
+		if ((!v.admin && !uid_eq(v.uid, lease->owner.uid)) ||
+		    (filter && lease->owner.session_id != filter)) {
+			cb->args[DUMP_OBJECT] = pos;
+			continue;
+		}
+		ret = vpin_dump_begin(skb, cb, &hdr);
+		if (!ret) {
+			ret = vpin_put_lease(skb, lease);
+			if (ret)
+				genlmsg_cancel(skb, hdr);
+			else
+				genlmsg_end(skb, hdr);
+		}
+		if (ret)
+			break;
+		cb->args[DUMP_OBJECT] = pos;
+	}
+	mutex_unlock(&vpin_orphans_lock);
+	return ret == -EMSGSIZE || !ret ? skb->len : ret;
+}
+
 static int vpin_nl_dump_leases(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return vpin_dump_walk(skb, cb, vpin_dump_session_leases);
+	int ret;
+
+	if (!cb->args[DUMP_PHASE]) {
+		ret = vpin_dump_walk(skb, cb, vpin_dump_session_leases);
+		if (ret < 0 || vpin_dump_next_exists(cb))
+			return ret;
+		cb->args[DUMP_PHASE] = 1;
+		cb->args[DUMP_OBJECT] = 0;
+	}
+	return vpin_dump_orphans(skb, cb);
 }
 
 static const struct genl_ops vpin_genl_ops[] = {
@@ -452,13 +525,13 @@ static int vpin_event_filter(struct sock *dsk, struct sk_buff *skb, void *data)
 	return !uid_eq(sock_i_uid(dsk), *uid);
 }
 
-static void vpin_nl_event(const struct vpin_session *s,
+static void vpin_nl_event(const struct vpin_owner *o,
 			  enum vpin_event_type type, u32 object_id,
 			  unsigned long pages, struct file *file)
 {
 	struct sk_buff *skb;
 	struct nlattr *nest;
-	kuid_t uid = s->uid;
+	kuid_t uid = o->uid;
 	void *hdr;
 
 	if (!genl_has_listeners(&vpin_genl_family, &init_net, VPIN_MCGRP_EVENTS))
@@ -472,11 +545,11 @@ static void vpin_nl_event(const struct vpin_session *s,
 	nest = nla_nest_start(skb, VPIN_A_EVENT);
 	if (!nest ||
 	    nla_put_u32(skb, VPIN_EVENT_A_TYPE, type) ||
-	    nla_put_u64_64bit(skb, VPIN_EVENT_A_SESSION_ID, s->id,
+	    nla_put_u64_64bit(skb, VPIN_EVENT_A_SESSION_ID, o->session_id,
 			      VPIN_EVENT_A_PAD) ||
-	    nla_put_u32(skb, VPIN_EVENT_A_PID, s->pid) ||
+	    nla_put_u32(skb, VPIN_EVENT_A_PID, o->pid) ||
 	    nla_put_u32(skb, VPIN_EVENT_A_UID,
-			from_kuid_munged(&init_user_ns, s->uid)) ||
+			from_kuid_munged(&init_user_ns, o->uid)) ||
 	    nla_put_u32(skb, VPIN_EVENT_A_OBJECT_ID, object_id) ||
 	    (pages && nla_put_u64_64bit(skb, VPIN_EVENT_A_PAGES, pages,
 					VPIN_EVENT_A_PAD)) ||
@@ -495,14 +568,24 @@ err:
 void vpin_nl_pin_event(const struct vpin_session *s,
 		       const struct vpin_kpin *pin, enum vpin_event_type type)
 {
-	vpin_nl_event(s, type, pin->id, pin->npages, pin->file);
+	struct vpin_owner o = vpin_session_owner(s);
+
+	vpin_nl_event(&o, type, pin->id, pin->npages, pin->file);
 }
 
-void vpin_nl_lease_event(const struct vpin_session *s,
-			 const struct vpin_klease *lease,
+void vpin_nl_map_event(const struct vpin_session *s,
+		       const struct vpin_kpin *pin, unsigned long pages)
+{
+	struct vpin_owner o = vpin_session_owner(s);
+
+	vpin_nl_event(&o, VPIN_EVENT_MAP, pin->id, pages, pin->file);
+}
+
+void vpin_nl_lease_event(const struct vpin_klease *lease,
 			 enum vpin_event_type type)
 {
-	vpin_nl_event(s, type, lease->id, 0, lease->file);
+	vpin_nl_event(&lease->owner, type, lease->id,
+		      READ_ONCE(lease->referenced), lease->file);
 }
 
 int __init vpin_nl_init(void)

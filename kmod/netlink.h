@@ -5,6 +5,7 @@
 #include "uapi/linux/vpin.h"
 
 struct vpin_klease;
+struct vpin_owner;
 struct vpin_kpin;
 struct vpin_session;
 
@@ -13,8 +14,9 @@ void vpin_nl_exit(void);
 
 void vpin_nl_pin_event(const struct vpin_session *s,
 		       const struct vpin_kpin *pin, enum vpin_event_type type);
-void vpin_nl_lease_event(const struct vpin_session *s,
-			 const struct vpin_klease *lease,
+void vpin_nl_lease_event(const struct vpin_klease *lease,
 			 enum vpin_event_type type);
+void vpin_nl_map_event(const struct vpin_session *s,
+		       const struct vpin_kpin *pin, unsigned long pages);
 
 #endif /* VPIN_NETLINK_H */

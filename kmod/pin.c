@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 
 #include "lease.h"
+#include "map.h"
 #include "netlink.h"
 #include "pin.h"
 #include "session.h"
@@ -407,6 +408,7 @@ static struct vpin_klease *vpin_pin_confirm(struct vpin_session *s,
 /* The page structures and the pages, unpinned and uncharged. */
 static void vpin_pin_free(struct vpin_session *s, struct vpin_kpin *pin)
 {
+	vpin_map_kill_pin(pin);
 	vpin_unpin_pages(pin, pin->npages);
 	vpin_uncharge(s, pin);
 	if (pin->file)
@@ -461,6 +463,7 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
 	if (!pin)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&pin->maps);
 	pin->addr = req->addr;
 	pin->npages = req->length >> PAGE_SHIFT;
 	pin->flags = req->flags;

@@ -33,6 +33,7 @@ struct vpin_kpin {
 	struct user_struct *user;	/* who is charged for the pages */
 	struct page **pages;
 	struct list_head gone;		/* pins to unpin once unlocked */
+	struct list_head maps;		/* VPIN_IOC_MAP mappings of it (map.c) */
 	ktime_t created;
 };
 

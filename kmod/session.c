@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 
 #include "lease.h"
+#include "map.h"
 #include "pin.h"
 #include "session.h"
 #include "util.h"
@@ -223,7 +224,8 @@ static long vpin_ioc_version(void __user *uarg)
 		return -EINVAL;
 	v.abi_version = VPIN_ABI_VERSION;
 	v.features = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE |
-		     VPIN_FEATURE_NETLINK | VPIN_FEATURE_LEASE_BREAKABLE;
+		     VPIN_FEATURE_NETLINK | VPIN_FEATURE_LEASE_BREAKABLE |
+		     VPIN_FEATURE_MAP;
 	if (copy_to_user(uarg, &v, sizeof(v)))
 		return -EFAULT;
 	return 0;
@@ -294,6 +296,8 @@ long vpin_session_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return cmd == VPIN_IOC_LEASE ? vpin_ioc_lease(s, uarg) : -EINVAL;
 	case _IOC_NR(VPIN_IOC_UNLEASE):
 		return cmd == VPIN_IOC_UNLEASE ? vpin_ioc_unlease(s, uarg) : -EINVAL;
+	case _IOC_NR(VPIN_IOC_MAP):
+		return cmd == VPIN_IOC_MAP ? vpin_map_create(s, uarg) : -EINVAL;
 	}
 	return -ENOTTY;
 }

@@ -61,6 +61,20 @@ struct vpin_session {
 	char comm[TASK_COMM_LEN];
 };
 
+/* Who a lease or an event belongs to, kept past the session's end. */
+struct vpin_owner {
+	u64 session_id;
+	pid_t pid;
+	kuid_t uid;
+};
+
+static inline struct vpin_owner vpin_session_owner(const struct vpin_session *s)
+{
+	return (struct vpin_owner) {
+		.session_id = s->id, .pid = s->pid, .uid = s->uid,
+	};
+}
+
 /*
  * Every session, in id order, for the netlink dumps. No session lock is
  * taken under vpin_sessions_lock.
@@ -75,6 +89,8 @@ struct vpin_stats {
 	atomic64_t pinned_pages;
 	atomic64_t leases;
 	atomic64_t protected_files;
+	atomic64_t orphans;
+	atomic64_t maps;
 	atomic_t generation;
 };
 

@@ -47,6 +47,8 @@ constexpr Policy<VPIN_STATS_A_MAX> stats_policy = [] {
     p[VPIN_STATS_A_PINNED_BYTES] = u64;
     p[VPIN_STATS_A_LEASES] = u64;
     p[VPIN_STATS_A_PROTECTED_FILES] = u64;
+    p[VPIN_STATS_A_ORPHANS] = u64;
+    p[VPIN_STATS_A_MAPS] = u64;
     return p;
 }();
 
@@ -95,6 +97,8 @@ constexpr Policy<VPIN_LEASE_A_MAX> lease_policy = [] {
     p[VPIN_LEASE_A_AGE_MS] = u64;
     p[VPIN_LEASE_A_BREAK_DEADLINE_MS] = u64;
     p[VPIN_LEASE_A_FILE] = nested;
+    p[VPIN_LEASE_A_MAPS] = u64;
+    p[VPIN_LEASE_A_REFERENCED] = u64;
     return p;
 }();
 
@@ -183,6 +187,8 @@ Status parse_status(nlmsghdr *msg)
     get(status.pinned_bytes, tb[VPIN_STATS_A_PINNED_BYTES]);
     get(status.leases, tb[VPIN_STATS_A_LEASES]);
     get(status.protected_files, tb[VPIN_STATS_A_PROTECTED_FILES]);
+    get(status.orphans, tb[VPIN_STATS_A_ORPHANS]);
+    get(status.maps, tb[VPIN_STATS_A_MAPS]);
     return status;
 }
 
@@ -229,6 +235,8 @@ Lease parse_lease(nlmsghdr *msg)
     get(lease.age_ms, tb[VPIN_LEASE_A_AGE_MS]);
     get(lease.break_deadline_ms, tb[VPIN_LEASE_A_BREAK_DEADLINE_MS]);
     lease.file = parse_file(tb[VPIN_LEASE_A_FILE]);
+    get(lease.maps, tb[VPIN_LEASE_A_MAPS]);
+    get(lease.referenced, tb[VPIN_LEASE_A_REFERENCED]);
     return lease;
 }
 

@@ -43,10 +43,11 @@ std::string name_of(std::uint32_t value, const std::array<std::string_view, N> &
 }
 
 constexpr std::array<std::string_view, __VPIN_LEASE_LAST> lease_types{"", "exclusive", "breakable"};
-constexpr std::array<std::string_view, __VPIN_LEASE_STATE_LAST> lease_states{"", "granted", "breaking"};
+constexpr std::array<std::string_view, __VPIN_LEASE_STATE_LAST> lease_states{"", "granted", "breaking",
+                                                                                       "orphaned"};
 constexpr std::array<std::string_view, __VPIN_EVENT_LAST> event_names{
     "", "pin", "unpin", "lease-granted", "lease-released", "lease-break", "lease-revoked",
-    "protect-on", "protect-off"};
+    "protect-on", "protect-off", "lease-orphaned", "orphan-released", "map"};
 
 } // namespace
 
@@ -65,6 +66,8 @@ Record record(const Status &status)
         {"pinned_bytes", "PINNED", status.pinned_bytes},
         {"leases", "LEASES", status.leases},
         {"protected_files", "PROTECTED", status.protected_files},
+        {"orphans", "ORPHANS", status.orphans},
+        {"maps", "MAPS", status.maps},
     };
 }
 
@@ -106,6 +109,8 @@ Record record(const Lease &lease)
         {"state", "STATE", name_of(lease.state, lease_states)},
         {"pins", "PINS", lease.pins},
         {"break_deadline_ms", "BREAK", maybe(lease.break_deadline_ms), Style::duration_ms},
+        {"maps", "MAPS", lease.maps},
+        {"referenced", "REFERENCED", maybe(lease.referenced)},
         {"path", "PATH", path(lease.file)},
     };
 }

@@ -107,4 +107,12 @@ vpin_compat_multicast_filtered(const struct genl_family *family,
 #endif
 #endif
 
+#ifdef COMPAT_CANNOT_USE_VM_FLAGS_SET
+#include <linux/mm.h>
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
 #endif /* VPIN_COMPAT_H */

@@ -70,6 +70,18 @@ int lease(int session, int fd, uint32_t type, uint64_t *id)
 	return r;
 }
 
+int map_pin(int session, uint64_t pin, uint64_t offset, uint64_t length, int *fd)
+{
+	struct vpin_map m = {};
+	m.pin_id = pin;
+	m.offset = offset;
+	m.length = length;
+	int r = ioctl(session, VPIN_IOC_MAP, &m);
+	if (r == 0 && fd)
+		*fd = m.fd;
+	return r;
+}
+
 int unlease(int session, uint64_t id)
 {
 	struct vpin_unlease u = {};
@@ -382,6 +394,12 @@ static std::string repo()
 {
 	const char *r = std::getenv("VPIN_REPO");
 	return r ? r : ".";
+}
+
+std::string pinctl()
+{
+	const char *b = std::getenv("VPIN_BUILD");
+	return (b ? std::string(b) : repo() + "/build") + "/user/ctl/pinctl";
 }
 
 DaxFs::DaxFs(const std::string &fs, int pmem_index)

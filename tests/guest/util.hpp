@@ -64,12 +64,17 @@ int pin(int session, uint64_t addr, uint64_t length, uint32_t flags, uint64_t *i
 int unpin(int session, uint64_t id);
 int lease(int session, int fd, uint32_t type, uint64_t *id);
 int unlease(int session, uint64_t id);
+// VPIN_IOC_MAP: the mapping descriptor of pages [offset, offset + length)
+// of a pin at *fd.
+int map_pin(int session, uint64_t pin, uint64_t offset, uint64_t length, int *fd);
 
 // /proc/vmstat counters.
 long vmstat(const std::string &name);
 
 // Run a shell command; returns its exit status (or -1).
 int sh(const std::string &cmd);
+// The built pinctl.
+std::string pinctl();
 
 // Pages pinned with FOLL_PIN system-wide: nr_foll_pin_acquired minus
 // nr_foll_pin_released (the counters count pages). /proc/vmstat leaves up to

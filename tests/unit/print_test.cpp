@@ -59,20 +59,25 @@ TEST_CASE("print: an empty list is a header or an empty array")
 TEST_CASE("print: leases, with names for known enums and numbers for new ones")
 {
     const std::vector<vpin::Lease> leases{
-        {3, 1, VPIN_LEASE_EXCLUSIVE, VPIN_LEASE_STATE_GRANTED, 1, 10, std::nullopt, file},
+        {3, 1, VPIN_LEASE_EXCLUSIVE, VPIN_LEASE_STATE_GRANTED, 1, 10, std::nullopt, file, 1,
+         std::nullopt},
         {4, 2, VPIN_LEASE_BREAKABLE, VPIN_LEASE_STATE_BREAKING, 0, 10, 187000,
-         vpin::FileRef{1, 3, "/mnt/x/g"}},
-        {5, 3, 9, 7, 0, 0, std::nullopt, std::nullopt},
+         vpin::FileRef{1, 3, "/mnt/x/g"}, 0, std::nullopt},
+        {5, 3, 9, 7, 0, 0, std::nullopt, std::nullopt, 0, std::nullopt},
+        {6, 4, VPIN_LEASE_EXCLUSIVE, VPIN_LEASE_STATE_ORPHANED, 0, 5, std::nullopt,
+         vpin::FileRef{1, 4, "/mnt/e/o"}, 2, 3},
     };
     CHECK(list(leases, Format::text) ==
-          "SESSION  ID  TYPE       STATE     PINS  BREAK  PATH\n"
-          "      3   1  exclusive  granted      1      -  /mnt/e/f\n"
-          "      4   2  breakable  breaking     0  3m07s  /mnt/x/g\n"
-          "      5   3  9          7            0      -  -\n");
+          "SESSION  ID  TYPE       STATE     PINS  BREAK  MAPS  REFERENCED  PATH\n"
+          "      3   1  exclusive  granted      1      -     1           -  /mnt/e/f\n"
+          "      4   2  breakable  breaking     0  3m07s     0           -  /mnt/x/g\n"
+          "      5   3  9          7            0      -     0           -  -\n"
+          "      6   4  exclusive  orphaned     0      -     2           3  /mnt/e/o\n");
     CHECK(list(leases, Format::json) ==
-          R"([{"session":3,"id":1,"type":"exclusive","state":"granted","pins":1,"break_deadline_ms":null,"path":"/mnt/e/f"},)"
-          R"({"session":4,"id":2,"type":"breakable","state":"breaking","pins":0,"break_deadline_ms":187000,"path":"/mnt/x/g"},)"
-          R"({"session":5,"id":3,"type":"9","state":"7","pins":0,"break_deadline_ms":null,"path":null}])"
+          R"([{"session":3,"id":1,"type":"exclusive","state":"granted","pins":1,"break_deadline_ms":null,"maps":1,"referenced":null,"path":"/mnt/e/f"},)"
+          R"({"session":4,"id":2,"type":"breakable","state":"breaking","pins":0,"break_deadline_ms":187000,"maps":0,"referenced":null,"path":"/mnt/x/g"},)"
+          R"({"session":5,"id":3,"type":"9","state":"7","pins":0,"break_deadline_ms":null,"maps":0,"referenced":null,"path":null},)"
+          R"({"session":6,"id":4,"type":"exclusive","state":"orphaned","pins":0,"break_deadline_ms":null,"maps":2,"referenced":3,"path":"/mnt/e/o"}])"
           "\n");
 }
 
@@ -94,7 +99,7 @@ TEST_CASE("print: sessions")
 
 TEST_CASE("print: status")
 {
-    const vpin::Status status{"0.1.0", 1, 2, 3, 69632, 1, 1};
+    const vpin::Status status{"0.1.0", 1, 2, 3, 69632, 1, 1, 1, 2};
     std::ostringstream text;
     vpin::print::status(text, status, Format::text);
     CHECK(text.str() == "version:         0.1.0\n"
@@ -103,11 +108,13 @@ TEST_CASE("print: status")
                         "pins:            3\n"
                         "pinned_bytes:    69632\n"
                         "leases:          1\n"
-                        "protected_files: 1\n");
+                        "protected_files: 1\n"
+                        "orphans:         1\n"
+                        "maps:            2\n");
     std::ostringstream json;
     vpin::print::status(json, status, Format::json);
     CHECK(json.str() == R"({"version":"0.1.0","abi":1,"sessions":2,"pins":3,"pinned_bytes":69632,)"
-                        R"("leases":1,"protected_files":1})"
+                        R"("leases":1,"protected_files":1,"orphans":1,"maps":2})"
                         "\n");
 }
 

@@ -22,6 +22,8 @@ struct Status {
     std::uint64_t pinned_bytes = 0;
     std::uint64_t leases = 0;
     std::uint64_t protected_files = 0;
+    std::uint64_t orphans = 0; // leases that ended while a device held their pages
+    std::uint64_t maps = 0;    // VPIN_IOC_MAP descriptors
 };
 
 struct Session {
@@ -56,6 +58,8 @@ struct Lease {
     std::uint64_t age_ms = 0;
     std::optional<std::uint64_t> break_deadline_ms; // only while breaking
     std::optional<FileRef> file;
+    std::uint64_t maps = 0;                  // mappings made under it
+    std::optional<std::uint64_t> referenced; // orphaned: pages others still hold
 };
 
 // One message of the "events" multicast group; which members are present

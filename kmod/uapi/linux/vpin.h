@@ -175,6 +175,44 @@
  *   session still has pins on the file under an exclusive lease (the pins on
  *   a file under a breakable lease are released with it).
  *
+ * VPIN_IOC_MAP (struct vpin_map)
+ *   Makes the pages of a pin available to devices. The kernel refuses
+ *   long-term pins (FOLL_LONGTERM: RDMA memory registration, io_uring fixed
+ *   buffers, VFIO) of FS-DAX mappings; it accepts them on a vpin MAPPING:
+ *   a new descriptor (close-on-exec) whose mmap(MAP_SHARED) maps exactly
+ *   the pinned pages [offset, offset + length) of the pin, the file's own
+ *   blocks, writable if the pin is (VPIN_PIN_F_WRITE). Register that
+ *   mapping, not the file's, with the device. The pin must be of FS-DAX
+ *   pages of a file under the session's exclusive lease. mmap offsets are
+ *   relative to the start of the mapping; mmap needs MAP_SHARED (EINVAL),
+ *   a range inside it (EINVAL), and PROT_WRITE only on a writable one
+ *   (EACCES). Forks, splits and mremap within the range work; the mapping
+ *   cannot grow. The descriptor keeps no session open.
+ *
+ *   The mapping lasts as long as the pin: once the pin is released (unpin,
+ *   revocation, the session's end) every access through the mapping gets
+ *   SIGBUS and new mmaps of the descriptor fail with ENODEV. What a device
+ *   pinned through it stays pinned until the device lets go; so that those
+ *   blocks stay the file's, a lease that ends while any page mapped under
+ *   it is still referenced by anyone else becomes ORPHANED instead of
+ *   ending: the file stays protected and open (truncate ETXTBSY, unlink
+ *   EPERM, umount EBUSY), its pins are gone, and it is listed with
+ *   VPIN_LEASE_STATE_ORPHANED and the number of pages still referenced.
+ *   Within a second of the last outside reference going (ibv_dereg_mr,
+ *   IORING_UNREGISTER_BUFFERS, the ring's or the device's close) the orphan
+ *   ends: VPIN_EVENT_ORPHAN_RELEASED, then protection off. The module cannot
+ *   be unloaded while an orphan exists.
+ *
+ *   Errors: EINVAL bad flags, reserved fields, offset or length not page
+ *   aligned or beyond the pin; ENOENT no such pin; ENODEV the pin is not of
+ *   FS-DAX pages of the file (anonymous memory, the page cache, copy-on-write
+ *   copies of a private mapping); EPERM the session's lease on the file is
+ *   not exclusive; EMFILE, ENFILE, ENOMEM.
+ *
+ *   Linux 6.1: io_uring refuses fixed buffers in every file mapping that is
+ *   not shmem or hugetlb (EOPNOTSUPP from IORING_REGISTER_BUFFERS itself), a
+ *   vpin mapping included; RDMA registration works there too.
+ *
  * Reading a session
  *   read(2) returns whole struct vpin_event records, as many as fit (EINVAL
  *   if the buffer cannot hold one); it blocks while there is none, unless
@@ -263,8 +301,10 @@ enum vpin_feature {
 	VPIN_FEATURE_LEASE_EXCLUSIVE = 1U << 1,
 	VPIN_FEATURE_NETLINK = 1U << 2,
 	VPIN_FEATURE_LEASE_BREAKABLE = 1U << 3,
+	VPIN_FEATURE_MAP = 1U << 4,
 	__VPIN_FEATURE_ALL = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE |
-			     VPIN_FEATURE_NETLINK | VPIN_FEATURE_LEASE_BREAKABLE,
+			     VPIN_FEATURE_NETLINK | VPIN_FEATURE_LEASE_BREAKABLE |
+			     VPIN_FEATURE_MAP,
 };
 
 struct vpin_version {
@@ -320,6 +360,15 @@ struct vpin_unlease {
 	__u64 reserved[2];	/* must be zero */
 };
 
+struct vpin_map {
+	__u64 pin_id;		/* in: a pin of FS-DAX pages under an exclusive lease */
+	__u64 offset;		/* in: bytes into the pin, page aligned */
+	__u64 length;		/* in: bytes, page aligned; 0: to the end of the pin */
+	__u32 flags;		/* in: none defined, must be zero */
+	__s32 fd;		/* out: the mapping's descriptor */
+	__u64 reserved[2];	/* must be zero */
+};
+
 /* What started a lease break. */
 enum vpin_break_reason {
 	VPIN_BREAK_UNSPEC,
@@ -349,6 +398,7 @@ struct vpin_event {
 #define VPIN_IOC_UNPIN		_IOWR(VPIN_IOC_MAGIC, 0x02, struct vpin_unpin)
 #define VPIN_IOC_LEASE		_IOWR(VPIN_IOC_MAGIC, 0x03, struct vpin_lease)
 #define VPIN_IOC_UNLEASE	_IOWR(VPIN_IOC_MAGIC, 0x04, struct vpin_unlease)
+#define VPIN_IOC_MAP		_IOWR(VPIN_IOC_MAGIC, 0x05, struct vpin_map)
 
 #define VPIN_GENL_NAME "vpin"
 #define VPIN_GENL_VERSION 1
@@ -390,6 +440,8 @@ enum vpin_stats_attr {
 	VPIN_STATS_A_PINNED_BYTES,	/* u64 */
 	VPIN_STATS_A_LEASES,		/* u64 */
 	VPIN_STATS_A_PROTECTED_FILES,	/* u64 */
+	VPIN_STATS_A_ORPHANS,		/* u64: orphaned leases */
+	VPIN_STATS_A_MAPS,		/* u64: mapping descriptors alive */
 	__VPIN_STATS_A_LAST,
 };
 
@@ -444,6 +496,7 @@ enum vpin_lease_state {
 	VPIN_LEASE_STATE_UNSPEC,
 	VPIN_LEASE_STATE_GRANTED,	/* held */
 	VPIN_LEASE_STATE_BREAKING,	/* a break is pending */
+	VPIN_LEASE_STATE_ORPHANED,	/* ended, pages still referenced by others */
 	__VPIN_LEASE_STATE_LAST,
 };
 
@@ -458,6 +511,8 @@ enum vpin_lease_attr {
 	VPIN_LEASE_A_AGE_MS,		/* u64 */
 	VPIN_LEASE_A_BREAK_DEADLINE_MS,	/* u64: ms left until revocation, while breaking */
 	VPIN_LEASE_A_FILE,		/* nest: VPIN_FILE_A_* */
+	VPIN_LEASE_A_MAPS,		/* u64: mappings made under it (VPIN_IOC_MAP) */
+	VPIN_LEASE_A_REFERENCED,	/* u64: orphaned: pages others still hold */
 	__VPIN_LEASE_A_LAST,
 };
 
@@ -473,6 +528,9 @@ enum vpin_event_type {
 	VPIN_EVENT_LEASE_REVOKED,
 	VPIN_EVENT_PROTECT_ON,
 	VPIN_EVENT_PROTECT_OFF,
+	VPIN_EVENT_LEASE_ORPHANED,	/* ended with pages still referenced */
+	VPIN_EVENT_ORPHAN_RELEASED,	/* the last outside reference went */
+	VPIN_EVENT_MAP,			/* a mapping descriptor was made */
 	__VPIN_EVENT_LAST,
 };
 

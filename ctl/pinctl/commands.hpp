@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -14,6 +15,9 @@ namespace pinctl {
 // Options that apply to every subcommand.
 struct Globals {
     std::string device = VPIN_DEVICE_PATH;
+    // `pinctl run FILE... -- COMMAND`: what follows the "--" (two lists of
+    // positionals, which the parser cannot tell apart by themselves).
+    std::vector<std::string> trailing;
 };
 
 // Runs a parsed subcommand and returns the exit status; failures throw.
@@ -31,5 +35,6 @@ Runner setup_check(CLI::App &command, const Globals &globals);
 Runner setup_prepare(CLI::App &command, const Globals &globals);
 Runner setup_lease(CLI::App &command, const Globals &globals);
 Runner setup_pin(CLI::App &command, const Globals &globals);
+Runner setup_run(CLI::App &command, const Globals &globals);
 
 } // namespace pinctl

@@ -1,5 +1,6 @@
 #include "commands.hpp"
 
+#include <algorithm>
 #include <vpin/version.hpp>
 
 #include <CLI/CLI.hpp>
@@ -32,6 +33,8 @@ constexpr std::array commands{
     Command{"prepare", "Create or extend a file with every block written", pinctl::setup_prepare},
     Command{"lease", "Run a command while holding a lease on a file", pinctl::setup_lease},
     Command{"pin", "Run a command while a file's range is mapped and pinned", pinctl::setup_pin},
+    Command{"run", "Run a command whose shared mappings of FS-DAX files devices can pin",
+            pinctl::setup_run},
 };
 
 int run(int argc, char **argv)
@@ -54,8 +57,18 @@ int run(int argc, char **argv)
         runners.emplace_back(sub, command.setup(*sub, globals));
     }
 
+    // "run FILE... -- COMMAND": the command goes aside before parsing.
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const auto run_at = std::find(args.begin(), args.end(), "run");
+    const auto mark = std::find(run_at, args.end(), "--");
+    if (run_at != args.end() && mark != args.end()) {
+        globals.trailing.assign(mark + 1, args.end());
+        args.erase(mark, args.end());
+    }
+    std::reverse(args.begin(), args.end());
+
     try {
-        app.parse(argc, argv);
+        app.parse(args);
     } catch (const CLI::ParseError &e) {
         return app.exit(e) == 0 ? EXIT_SUCCESS : exit_usage;
     }

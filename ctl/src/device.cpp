@@ -71,6 +71,17 @@ void Device::unpin(std::uint64_t id) const
     ioctl<VPIN_IOC_UNPIN>(arg, "VPIN_IOC_UNPIN");
 }
 
+Fd Device::map(std::uint64_t pin, std::uint64_t offset, std::uint64_t length,
+                const std::string &subject) const
+{
+    vpin_map arg{};
+    arg.pin_id = pin;
+    arg.offset = offset;
+    arg.length = length;
+    ioctl<VPIN_IOC_MAP>(arg, "VPIN_IOC_MAP", subject);
+    return Fd{arg.fd};
+}
+
 std::vector<vpin_event> Device::events() const
 {
     std::vector<vpin_event> events(16);

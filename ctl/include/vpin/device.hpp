@@ -33,6 +33,10 @@ public:
     [[nodiscard]] std::uint64_t pin(const void *addr, std::uint64_t length, std::uint32_t flags,
                                     const std::string &subject = {}) const;
     void unpin(std::uint64_t id) const;
+    // A descriptor whose shared mappings map pages [offset, offset + length)
+    // of a pin of FS-DAX pages (length 0: to its end), for devices to pin.
+    [[nodiscard]] Fd map(std::uint64_t pin, std::uint64_t offset = 0, std::uint64_t length = 0,
+                         const std::string &subject = {}) const;
 
     // Reads the session's queued events without blocking; empty if none.
     [[nodiscard]] std::vector<vpin_event> events() const;

@@ -39,6 +39,9 @@
  *                            not revoke leases); copy_file_range then falls
  *                            back to copying the data.
  *
+ * Also: pin_user_pages_remote() from VFIO type1 fails on vpin's mappings
+ * (map.c), whose pages VFIO would never unpin.
+ *
  * Backstops, for every other path: a file system about to wait for a
  * file's DAX pages (dax_layout_busy_page_range()) or to drop its pages and
  * DAX entries (truncate_inode_pages_range(), which also runs when the file
@@ -58,6 +61,7 @@
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 
@@ -342,6 +346,81 @@ VPIN_HOOK(vpin_hook_vfs_dedupe)
 		vpin_divert(regs, vpin_dedupe_break);
 }
 
+/*
+ * VFIO type1 pins with pin_user_pages_remote(FOLL_LONGTERM) in
+ * vaddr_get_pfns(), but never unpins a page with PG_reserved, which every
+ * ZONE_DEVICE page carries (memmap_init_zone_device()): each pin of a vpin
+ * mapping would leak, keeping its blocks busy forever, and would not even
+ * be charged to RLIMIT_MEMLOCK. vaddr_get_pfns() is the one caller there,
+ * and holds the mmap lock around the call: the wrapper pins as asked, and
+ * if any page is FS-DAX (only a vpin mapping gets one past GUP's own
+ * refusal) unpins them all and fails as the kernel fails FS-DAX mappings.
+ */
+static bool vpin_page_fsdax(struct page *page)
+{
+	return is_zone_device_page(page) &&
+	       page->pgmap->type == MEMORY_DEVICE_FS_DAX;
+}
+
+static long vpin_vfio_pinned(struct page **pages, long ret)
+{
+	long i;
+
+	for (i = 0; pages && i < ret; i++) {
+		if (vpin_page_fsdax(pages[i])) {
+			unpin_user_pages(pages, ret);
+			return -EOPNOTSUPP;
+		}
+	}
+	return ret;
+}
+
+#ifdef COMPAT_PIN_USER_PAGES_REMOTE_HAS_VMAS
+static long vpin_vfio_pin(struct mm_struct *mm, unsigned long start,
+			  unsigned long nr_pages, unsigned int gup_flags,
+			  struct page **pages, struct vm_area_struct **vmas,
+			  int *locked)
+{
+	/* The parentheses call the function, not compat.h's shim. */
+	long ret = (pin_user_pages_remote)(mm, start, nr_pages, gup_flags,
+					   pages, vmas, locked);
+
+	ret = vpin_vfio_pinned(pages, ret);
+	module_put(THIS_MODULE);
+	return ret;
+}
+#else
+static long vpin_vfio_pin(struct mm_struct *mm, unsigned long start,
+			  unsigned long nr_pages, unsigned int gup_flags,
+			  struct page **pages, int *locked)
+{
+	long ret = pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+					 locked);
+
+	ret = vpin_vfio_pinned(pages, ret);
+	module_put(THIS_MODULE);
+	return ret;
+}
+#endif
+
+/* vaddr_get_pfns() of vfio_iommu_type1, while that module is live. */
+static unsigned long vpin_vfio_start, vpin_vfio_end;
+
+static bool notrace vpin_from_vfio(unsigned long parent_ip)
+{
+	return parent_ip >= READ_ONCE(vpin_vfio_start) &&
+	       parent_ip < READ_ONCE(vpin_vfio_end);
+}
+
+/* pin_user_pages_remote(): from vfio_iommu_type1 only. */
+VPIN_HOOK(vpin_hook_vfio_pin)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && vpin_from_vfio(parent_ip))
+		vpin_divert(regs, vpin_vfio_pin);
+}
+
 /* dax_layout_busy_page_range(), truncate_inode_pages_range(): (mapping, ...) */
 VPIN_HOOK(vpin_hook_dax_busy)
 {
@@ -456,6 +535,7 @@ static struct vpin_hook vpin_hooks[] = {
 	{ NULL, "truncate_inode_pages_range", vpin_hook_truncate_pages },
 	{ NULL, "fiemap_fill_next_extent", vpin_hook_fiemap_fill },
 	{ NULL, "file_modified", vpin_hook_file_modified },
+	{ NULL, "pin_user_pages_remote", vpin_hook_vfio_pin },
 	{ "xfs", "xfs_file_remap_range", vpin_hook_remap },
 	{ "xfs", "xfs_exchange_range", vpin_hook_exchange, true },
 	{ "xfs", "xfs_file_fallocate", vpin_hook_fallocate },
@@ -563,8 +643,9 @@ static int vpin_find_function(const char *name, unsigned long *start,
 		return ret;
 	addr = (unsigned long)kp.addr;
 	unregister_kprobe(&kp);
-	/* "name+0x4/0x1a0": where in the function, and its size. */
+	/* "name+0x4/0x1a0 [module]": where in the function, and its size. */
 	sprint_symbol(sym, addr);
+	strreplace(sym, ' ', '\0');
 	plus = strrchr(sym, '+');
 	slash = strrchr(sym, '/');
 	if (!plus || !slash || slash < plus)
@@ -577,6 +658,38 @@ static int vpin_find_function(const char *name, unsigned long *start,
 	*end = *start + size;
 	return 0;
 }
+
+static void vpin_vfio_find(void)
+{
+	unsigned long start, end;
+
+	if (vpin_find_function("vaddr_get_pfns", &start, &end))
+		return;
+	WRITE_ONCE(vpin_vfio_end, 0);
+	WRITE_ONCE(vpin_vfio_start, start);
+	WRITE_ONCE(vpin_vfio_end, end);
+}
+
+/* Follows vfio_iommu_type1 as it comes and goes. */
+static int vpin_module_notify(struct notifier_block *nb, unsigned long state,
+			      void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "vfio_iommu_type1"))
+		return NOTIFY_DONE;
+	if (state == MODULE_STATE_LIVE) {
+		vpin_vfio_find();
+	} else if (state == MODULE_STATE_GOING) {
+		WRITE_ONCE(vpin_vfio_start, 0);
+		WRITE_ONCE(vpin_vfio_end, 0);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vpin_module_nb = {
+	.notifier_call = vpin_module_notify,
+};
 
 int vpin_hook_init(void)
 {
@@ -592,15 +705,24 @@ int vpin_hook_init(void)
 		if (!vpin_hooks[i].fs)
 			ret = vpin_hook_install(&vpin_hooks[i], NULL);
 	mutex_unlock(&vpin_hooks_lock);
-	if (ret)
+	if (ret) {
 		vpin_hook_exit();
-	return ret;
+		return ret;
+	}
+	ret = register_module_notifier(&vpin_module_nb);
+	if (ret) {
+		vpin_hook_exit();
+		return ret;
+	}
+	vpin_vfio_find();	/* already loaded? */
+	return 0;
 }
 
 void vpin_hook_exit(void)
 {
 	int i;
 
+	unregister_module_notifier(&vpin_module_nb);
 	mutex_lock(&vpin_hooks_lock);
 	for (i = ARRAY_SIZE(vpin_hooks) - 1; i >= 0; i--)
 		vpin_hook_remove(&vpin_hooks[i]);

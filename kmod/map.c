@@ -65,7 +65,7 @@ struct vpin_kmap {
 static struct vfsmount *vpin_mapfs;
 
 LIST_HEAD(vpin_orphans);
-DEFINE_MUTEX(vpin_orphans_lock);
+DEFINE_MUTEX(vpin_orphans_lock);	/* protects vpin_orphans */
 
 static void vpin_orphan_scan(struct work_struct *work);
 static DECLARE_DELAYED_WORK(vpin_orphan_work, vpin_orphan_scan);

@@ -111,8 +111,47 @@ static vm_fault_t vpin_map_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+/*
+ * A 2 MiB entry where the VMA covers the whole PMD and the pages under it
+ * are one physically contiguous, aligned run (the file's extents allow it),
+ * as fs/dax.c maps them; otherwise 4 KiB entries.
+ */
+static vm_fault_t vpin_map_huge_fault(struct vm_fault *vmf,
+				      vpin_fault_order_t order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vpin_kmap *map = vma->vm_file->private_data;
+	unsigned long addr = vmf->address & PMD_MASK;
+	pgoff_t first = vmf->pgoff - ((vmf->address - addr) >> PAGE_SHIFT);
+	vm_fault_t ret = VM_FAULT_FALLBACK;
+	unsigned long pfn, i;
+
+	if (order != VPIN_FAULT_ORDER_PMD || addr < vma->vm_start ||
+	    addr + PMD_SIZE > vma->vm_end)
+		return VM_FAULT_FALLBACK;
+	down_read(&map->sem);
+	if (map->dead) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	if (first >= map->npages || map->npages - first < HPAGE_PMD_NR)
+		goto out;
+	pfn = page_to_pfn(map->pages[first]);
+	if (!IS_ALIGNED(pfn, HPAGE_PMD_NR))
+		goto out;
+	for (i = 1; i < HPAGE_PMD_NR; i++)
+		if (page_to_pfn(map->pages[first + i]) != pfn + i)
+			goto out;
+	ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP),
+				 vmf->flags & FAULT_FLAG_WRITE);
+out:
+	up_read(&map->sem);
+	return ret;
+}
+
 static const struct vm_operations_struct vpin_map_vm_ops = {
 	.fault = vpin_map_fault,
+	.huge_fault = vpin_map_huge_fault,
 };
 
 /*
@@ -135,7 +174,8 @@ static int vpin_map_mmap(struct file *file, struct vm_area_struct *vma)
 	up_read(&map->sem);
 	if (dead)
 		return -ENODEV;
-	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	/* VM_HUGEPAGE: 2 MiB entries also where THP is "madvise". */
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP | VM_HUGEPAGE);
 	vma->vm_ops = &vpin_map_vm_ops;
 	return 0;
 }
@@ -165,6 +205,7 @@ static void vpin_map_show_fdinfo(struct seq_file *m, struct file *file)
 static const struct file_operations vpin_map_fops = {
 	.owner = THIS_MODULE,
 	.mmap = vpin_map_mmap,
+	.get_unmapped_area = thp_get_unmapped_area,	/* 2 MiB aligned */
 	.release = vpin_map_release,
 	.show_fdinfo = vpin_map_show_fdinfo,
 };

@@ -115,4 +115,13 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+/* The second argument of ->huge_fault(), and its value for a PMD. */
+#ifdef COMPAT_HUGE_FAULT_HAS_PE_SIZE
+#define vpin_fault_order_t enum page_entry_size
+#define VPIN_FAULT_ORDER_PMD PE_SIZE_PMD
+#else
+#define vpin_fault_order_t unsigned int
+#define VPIN_FAULT_ORDER_PMD PMD_ORDER
+#endif
+
 #endif /* VPIN_COMPAT_H */

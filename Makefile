@@ -5,6 +5,7 @@
 #   make test       install what is missing, build, run every test
 #   make fuzz       fuzz vpin in the test guest on both kernels (tests/fuzz),
 #                   DURATION seconds each (default 600)
+#   make bench      benchmarks in the test guest on both kernels (tests/bench)
 #   make demo       install what is missing, build, show vpin in a test guest
 #   make install    install pinctl, pind, pintop and the uapi header
 #   make debug-kernel  build the test guest's debug kernel (KASAN, KFENCE,
@@ -82,6 +83,11 @@ fuzz: setup
 	@$(MAKE) -s all
 	@tests/fuzz/vms $(DURATION)
 
+# Benchmarks in the test guest, one kernel after the other (tests/bench/).
+bench: setup
+	@$(MAKE) -s all
+	@tests/bench/run
+
 dkms-check: setup modules
 	tests/dkms-check
 
@@ -106,5 +112,5 @@ help:
 	@sed -n '3,17s/^# \{0,1\}//p' Makefile
 
 .PHONY: all setup user modules warn-module checkpatch test demo dkms-check install clean help
-.PHONY: fuzz
+.PHONY: fuzz bench
 .PHONY: debug-kernel test-debug

@@ -19,7 +19,7 @@ _pinctl()
     local cur prev words cword
     _init_completion || return
 
-    local commands="info status list monitor check prepare lease pin"
+    local commands="info status list monitor check prepare lease pin run"
     local i command=""
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
@@ -43,7 +43,7 @@ _pinctl()
         ;;
     esac
 
-    # After "--", lease and pin run a command.
+    # After "--", lease, pin and run run a command.
     local j
     for ((j = i + 1; j < cword; j++)); do
         if [[ ${words[j]} == -- ]]; then
@@ -77,6 +77,9 @@ _pinctl()
         ;;
     pin)
         _pinctl_options_or_files "--offset --length --read-only -h --help"
+        ;;
+    run)
+        _pinctl_options_or_files "-w --write -h --help"
         ;;
     info)
         _pinctl_words "-h --help"

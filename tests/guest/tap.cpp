@@ -117,7 +117,8 @@ int main(int argc, char **argv)
 
 } // namespace tap
 
-int main(int argc, char **argv)
+// Weak: a program of its own (a benchmark) may bring its main().
+__attribute__((weak)) int main(int argc, char **argv)
 {
 	return tap::main(argc, argv);
 }

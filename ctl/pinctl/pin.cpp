@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "options.hpp"
 
+#include <vpin/check.hpp>
 #include <vpin/device.hpp>
 #include <vpin/fd.hpp>
 #include <vpin/mapping.hpp>
@@ -20,9 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef STATX_ATTR_DAX
-#define STATX_ATTR_DAX 0x00200000
-#endif
 
 namespace pinctl {
 
@@ -56,7 +54,7 @@ Runner setup_pin(CLI::App &command, const Globals &globals)
     add_file_and_command(command, o->file, o->command, "The file to map and pin");
     return [o, &globals] {
         const auto stx = file_stat(o->file);
-        const bool dax = stx.stx_attributes & STATX_ATTR_DAX;
+        const bool dax = stx.stx_attributes & vpin::statx_attr_dax;
         if (o->offset >= stx.stx_size)
             throw std::system_error{EINVAL, std::generic_category(),
                                     fmt::format("offset {} is not below the size of {} ({})",

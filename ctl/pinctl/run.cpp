@@ -1,6 +1,7 @@
 #include "child.hpp"
 #include "commands.hpp"
 
+#include <vpin/check.hpp>
 #include <vpin/fd.hpp>
 
 #include <CLI/CLI.hpp>
@@ -17,9 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef STATX_ATTR_DAX
-#define STATX_ATTR_DAX 0x00200000
-#endif
 
 namespace pinctl {
 
@@ -55,7 +53,7 @@ std::string dax_file(const std::string &file)
         throw std::system_error{errno, std::generic_category(), file};
     if (!S_ISREG(stx.stx_mode))
         throw std::system_error{EINVAL, std::generic_category(), file + ": not a regular file"};
-    if (!(stx.stx_attributes & STATX_ATTR_DAX))
+    if (!(stx.stx_attributes & vpin::statx_attr_dax))
         throw std::system_error{EOPNOTSUPP, std::generic_category(),
                                 file + ": not an FS-DAX file (mount with -o dax); "
                                        "the kernel pins other files for devices itself"};

@@ -18,9 +18,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef STATX_ATTR_DAX
-#define STATX_ATTR_DAX 0x00200000
-#endif
 
 namespace vpin {
 
@@ -56,9 +53,9 @@ Check filesystem_check(int fd, const std::filesystem::path &path)
 
 Check dax_check(const struct statx &stx)
 {
-    if (!(stx.stx_attributes_mask & STATX_ATTR_DAX))
+    if (!(stx.stx_attributes_mask & statx_attr_dax))
         return {"dax", false, "the kernel does not report DAX (STATX_ATTR_DAX)"};
-    if (stx.stx_attributes & STATX_ATTR_DAX)
+    if (stx.stx_attributes & statx_attr_dax)
         return {"dax", true, "DAX"};
     return {"dax", false, "not DAX: the file system must be mounted with -o dax"};
 }

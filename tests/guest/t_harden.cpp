@@ -928,7 +928,7 @@ bool in_ioctl(int tid)
 // pin then fails, and no page stays pinned.
 TEST("ext4-dax: a pin still faulting when EXT4_IOC_SWAP_BOOT revokes its lease holds no page")
 {
-	constexpr size_t big = 16384;		// 64 MiB, faulted 4 KiB at a time
+	constexpr size_t big = 49152;		// 192 MiB, faulted 4 KiB at a time
 	constexpr int64_t bt_ms = 1000;
 	constexpr unsigned long ext4_ioc_swap_boot = _IO('f', 17);
 	vt::BreakTime bt(bt_ms);

@@ -11,6 +11,7 @@ const struct uapi_c_layout uapi_c_layouts[] = {
 	LAYOUT(vpin_unpin, VPIN_IOC_UNPIN),
 	LAYOUT(vpin_lease, VPIN_IOC_LEASE),
 	LAYOUT(vpin_unlease, VPIN_IOC_UNLEASE),
+	LAYOUT(vpin_map, VPIN_IOC_MAP),
 };
 
 const size_t uapi_c_layout_count = sizeof(uapi_c_layouts) / sizeof(uapi_c_layouts[0]);

@@ -129,6 +129,19 @@ TEST_CASE("uapi: struct vpin_unlease layout")
                                });
 }
 
+TEST_CASE("uapi: struct vpin_map layout")
+{
+    check_layout<vpin_map>("vpin_map", 48, VPIN_IOC_MAP,
+                           {
+                               MEMBER(vpin_map, pin_id, 0),
+                               MEMBER(vpin_map, offset, 8),
+                               MEMBER(vpin_map, length, 16),
+                               MEMBER(vpin_map, flags, 24),
+                               MEMBER(vpin_map, fd, 28),
+                               MEMBER(vpin_map, reserved, 32),
+                           });
+}
+
 TEST_CASE("uapi: ioctl request numbers")
 {
     CHECK(VPIN_IOC_MAGIC == 0xB7);
@@ -137,6 +150,7 @@ TEST_CASE("uapi: ioctl request numbers")
     check_request(VPIN_IOC_UNPIN, 0x02, sizeof(vpin_unpin));
     check_request(VPIN_IOC_LEASE, 0x03, sizeof(vpin_lease));
     check_request(VPIN_IOC_UNLEASE, 0x04, sizeof(vpin_unlease));
+    check_request(VPIN_IOC_MAP, 0x05, sizeof(vpin_map));
 }
 
 TEST_CASE("uapi: constant values")

@@ -7,6 +7,9 @@
 
 namespace vpin {
 
+// STATX_ATTR_DAX (Linux 5.8), for C library headers that lack it.
+inline constexpr std::uint64_t statx_attr_dax = 0x00200000;
+
 // One finding of check_file().
 struct Check {
     std::string name;

@@ -327,6 +327,7 @@ enum Op : unsigned {
 	OpNetlink,
 	OpNlEvents,
 	OpKill,
+	OpMap,
 	OpCount
 };
 
@@ -393,6 +394,7 @@ const std::array<OpInfo, OpCount> &op_table()
 		{"netlink", {ENOMEM, ENOBUFS, EINTR}},
 		{"netlink-events", {EPERM, ENOBUFS, EAGAIN}},
 		{"kill", {}},
+		{"map", {EINVAL, ENOENT, ENODEV, EPERM, EMFILE, ENFILE, ENOMEM}},
 	}};
 	return table;
 }
@@ -1037,6 +1039,7 @@ private:
 	bool pin_range(Session &s, uintptr_t addr, size_t len, uint32_t flags, const Mapping *m);
 	void op_pin_hostile();
 	void op_unpin();
+	void op_map();
 	void op_lease();
 	bool lease_fd(Session &s, int fd, uint32_t type, const std::string &what);
 	void op_lease_hostile();
@@ -2157,6 +2160,64 @@ void Worker::op_unpin()
 	}
 }
 
+// VPIN_IOC_MAP of a pin of the session (valid and hostile requests); a
+// mapping made is mapped, touched (a pin revoked meanwhile: SIGBUS, caught)
+// and dropped again.
+void Worker::op_map()
+{
+	Session *s = pick_session(false);
+	if (!s)
+		return;
+	struct vpin_map mp = {};
+	const uint64_t v = rng_.below(100);
+	mp.pin_id = s->pins.empty() ? rng_.range(1, 64) : s->pins[rng_.index(s->pins.size())].id;
+	if (v < 60) {
+		if (rng_.percent(30)) {
+			mp.offset = rng_.below(8) * kPage;
+			mp.length = rng_.below(8) * kPage;
+		}
+	} else if (v < 70) {
+		mp.pin_id = rng_.percent(50) ? 0 : (1ull << 32) + rng_.below(1ull << 40);
+	} else if (v < 80) {
+		if (rng_.percent(50))
+			mp.flags = static_cast<uint32_t>(rng_.next()) | 1;
+		else
+			mp.reserved[rng_.index(2)] = rng_.next() | 1;
+	} else if (v < 90) {
+		mp.offset = rng_.next();
+		mp.length = rng_.next();
+	} else {
+		mp.offset = rng_.below(1ull << 40) * kPage;
+		mp.length = ~0ull - kPage + 1;
+	}
+	errno = 0;
+	const int r = ioctl(s->fd.get(), VPIN_IOC_MAP, &mp);
+	const int err = errno;
+	note("map(pin %llu, +%llu, %llu bytes, flags %#x)", static_cast<unsigned long long>(mp.pin_id),
+	     static_cast<unsigned long long>(mp.offset), static_cast<unsigned long long>(mp.length),
+	     mp.flags);
+	check(OpMap, r, err);
+	if (r < 0)
+		return;
+	Fd fd(mp.fd);
+	struct stat st = {};
+	if (fstat(fd.get(), &st) < 0 || st.st_size <= 0 || st.st_size % kPage) {
+		finding(format("map descriptor of size %lld", static_cast<long long>(st.st_size)));
+		return;
+	}
+	const size_t len = static_cast<size_t>(st.st_size);
+	const bool write = rng_.percent(50);
+	const int prot = PROT_READ | (write ? PROT_WRITE : 0);
+	void *p = mmap(nullptr, len, prot, rng_.percent(10) ? MAP_PRIVATE : MAP_SHARED, fd.get(), 0);
+	if (p == MAP_FAILED) {
+		expect(OpMmap, -1, errno, {EINVAL, EACCES, ENODEV, ENOMEM}, "mmap of a map descriptor");
+		return;
+	}
+	const bool ok = touch_memory(static_cast<volatile char *>(p), len, kPage, write);
+	note("touched the mapping (%zu pages)%s", len / kPage, ok ? "" : " faulted");
+	munmap(p, len);
+}
+
 // ---------------------------------------------------------------------------
 // Leases
 
@@ -3145,7 +3206,7 @@ constexpr Weight kWeights[] = {
 	{OpOTrunc, 2},	    {OpFallocate, 4},	 {OpClone, 1},	     {OpCloneRange, 2},
 	{OpDedupe, 2},	    {OpCopyRange, 2},	 {OpSwapext, 2},     {OpWrite, 2},
 	{OpRepair, 4},	    {OpDaxCombo, 7},	 {OpFork, 2},	     {OpSend, 2},
-	{OpRecv, 3},	    {OpNetlink, 3},	 {OpNlEvents, 1},
+	{OpRecv, 3},	    {OpNetlink, 3},	 {OpNlEvents, 1},    {OpMap, 4},
 };
 
 unsigned weight_of(const Weight &w)
@@ -3180,6 +3241,7 @@ void Worker::dispatch(Op op)
 	case OpPin: op_pin(); break;
 	case OpPinHostile: op_pin_hostile(); break;
 	case OpUnpin: op_unpin(); break;
+	case OpMap: op_map(); break;
 	case OpLease: op_lease(); break;
 	case OpLeaseHostile: op_lease_hostile(); break;
 	case OpUnlease: op_unlease(); break;

@@ -909,15 +909,13 @@ TEST("ext4-pagecache: a hole punch admitted before an exclusive grant and run af
 	grant_races_punch(vt::ext4_pagecache);
 }
 
-// Is thread tid of this process in ioctl(2) now?
-bool in_ioctl(int tid)
+// Is the page at addr mapped in this process (/proc/self/pagemap)?
+bool mapped(const char *addr)
 {
-	if (!tid)
-		return false;
-	std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/syscall");
-	long nr = -1;
-	f >> nr;
-	return nr == SYS_ioctl;
+	vt::Fd pm = open_file("/proc/self/pagemap", O_RDONLY);
+	uint64_t e = 0;
+	const off_t at = static_cast<off_t>(reinterpret_cast<uintptr_t>(addr) / pages(1) * 8);
+	return pread(pm.get(), &e, sizeof(e), at) == sizeof(e) && (e >> 63);
 }
 
 // A DAX pin still faulting in its pages when a layout change revokes its
@@ -952,20 +950,18 @@ TEST("ext4-dax: a pin still faulting when EXT4_IOC_SWAP_BOOT revokes its lease h
 		CHECK_OK(ioctl(fd.get(), ext4_ioc_swap_boot));
 	});
 	std::atomic<int64_t> pin_done{0};
-	std::atomic<int> pin_ret{1}, pin_errno{0}, pinner_tid{0};
+	std::atomic<int> pin_ret{1}, pin_errno{0};
 	const int64_t pin_start = now_ns();
 	std::thread pinner([&] {
 		uint64_t id = 0;
-		pinner_tid = static_cast<int>(gettid());
 		const int r = vt::pin(s.get(), map.addr(), map.length(), VPIN_PIN_F_WRITE, &id);
 		pin_errno = errno;
 		pin_ret = r;
 		pin_done = now_ns();
 	});
-	// Once the pinner is in its ioctl, 10 ms into faulting the range.
-	while (!in_ioctl(pinner_tid) && !pin_done)
+	// Once the pin faults the range in: its first pages are mapped.
+	while (!mapped(map.data() + pages(1)) && !pin_done)
 		usleep(200);
-	usleep(10000);
 	const int64_t swap_start = now_ns();
 	vt::send_u64(ch.a.get(), 1);
 	swapper.wait();

@@ -113,6 +113,9 @@ TEST("a memory region outliving its session orphans the lease: protected until i
 		const std::string path = l->path, mnt = path.substr(0, path.rfind('/'));
 		ibv_mr *mr = verbs.reg(l->alias, pages(npin));
 		CHECK(mr != nullptr);
+		CHECK_EQ(vt::sh(vt::pinctl() + " monitor > /tmp/orphan-events 2>&1 & "
+				"echo $! > /tmp/orphan-monitor; sleep 1"),
+			 0);
 		// vpin lets go of everything: the mapping, its descriptor, the session.
 		munmap(l->alias, pages(npin));
 		l->alias = nullptr;
@@ -149,6 +152,11 @@ TEST("a memory region outliving its session orphans the lease: protected until i
 			  vt::ms_str(vt::now_ns() - start) + " after ibv_dereg_mr");
 		CHECK_EQ(base.pinned(), 0L);
 		CHECK(vt::sh(vt::pinctl() + " status | grep -q '^orphans: *0$'") == 0);
+		// The orphan's life, as netlink events: orphaned, released, unprotected.
+		vt::sh("sleep 0.5; kill $(cat /tmp/orphan-monitor)");
+		CHECK(vt::sh("grep -q 'lease-orphaned .*" + path + "' /tmp/orphan-events && "
+			     "grep -q 'orphan-released .*" + path + "' /tmp/orphan-events && "
+			     "grep -q 'protect-off .*" + path + "' /tmp/orphan-events") == 0);
 		l.reset();
 	}
 }

@@ -2059,7 +2059,8 @@ void Worker::op_pin_hostile()
 		break;
 	}
 	case 13: {
-		const unsigned long cmd = _IOWR(VPIN_IOC_MAGIC, rng_.range(5, 255), struct vpin_pin);
+		const unsigned long cmd = _IOWR(VPIN_IOC_MAGIC, rng_.range(_IOC_NR(VPIN_IOC_MAP) + 1, 255),
+						 struct vpin_pin);
 		errno = 0;
 		r = ioctl(fd, cmd, &p);
 		expect(OpPinHostile, r, errno, {ENOTTY}, "an unknown command");

@@ -645,6 +645,40 @@ TEST("xfs-dax: breakable leases of DAX files with blocks shared with another fil
 	CHECK_OK(vt::unlease(s.get(), id));
 }
 
+// Linux 6.12 keeps an FS-DAX page marked shared (PAGE_MAPPING_DAX_SHARED)
+// after the reflink that shared it is undone; a read-only FOLL_PIN of it
+// then asks for an unshare fault that never completes. vpin's pin faults
+// without pinning and pins without faulting, so it returns, pinned or
+// EAGAIN, instead of looping in GUP.
+TEST("xfs-dax: a read pin of a page once shared by a reflink returns (pinned or EAGAIN)")
+{
+	vt::Mount m(vt::xfs_dax);
+	const std::string f = m.path("f"), g = m.path("g");
+	vt::Fd src = vt::make_file(f, pages(file_pages));
+	vt::Fd dst = open_file(g, O_RDWR | O_CREAT);
+	CHECK_OK(vt::clone_range(src.get(), 0, dst.get(), 0, pages(file_pages)));
+	{
+		// Both files map the shared blocks: DAX marks the pages shared.
+		vt::Map a(pages(file_pages), PROT_READ, MAP_SHARED, src.get(), 0);
+		vt::Map b(pages(file_pages), PROT_READ, MAP_SHARED, dst.get(), 0);
+		CHECK(memcmp(a.data(), b.data(), pages(file_pages)) == 0);
+	}
+	CHECK_OK(fallocate(dst.get(), FALLOC_FL_UNSHARE_RANGE, 0, offset(file_pages)));
+	vt::Map a(pages(file_pages), PROT_READ, MAP_SHARED, src.get(), 0);
+	auto s = vt::open_session();
+	uint64_t lease = 0;
+	CHECK_OK(vt::lease(s.get(), src.get(), VPIN_LEASE_BREAKABLE, &lease));
+	// A loop in GUP would end the test at its time limit.
+	uint64_t id = 0;
+	const int64_t start = now_ns();
+	const int r = vt::pin(s.get(), a.addr(), pages(file_pages), 0, &id);
+	const int err = errno;
+	tap::note(std::string("the read pin ") +
+		  (r ? "failed with " + tap::errno_name(err) : std::string("succeeded")) + " in " +
+		  vt::ms_str(now_ns() - start));
+	CHECK(r == 0 || err == EAGAIN);
+}
+
 TEST("a session holds one lease per file: a second breakable lease of the same file is EBUSY")
 {
 	vt::Mount m(vt::ext4_dax);

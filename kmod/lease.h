@@ -39,6 +39,7 @@ struct vpin_klease {
 	struct list_head maps;		/* struct vpin_kmap */
 	unsigned long nmaps;
 	unsigned long referenced;	/* orphaned: pages others still hold */
+	struct page *orphan_hint;	/* orphaned: one of them */
 	struct list_head orphan_node;	/* in vpin_orphans */
 };
 

@@ -46,9 +46,18 @@
 #define VPIN_ORPHAN_SCAN_MS	100
 
 /*
- * One VPIN_IOC_MAP descriptor. The pages are the pin's, copied: the pin
- * keeps them pinned while the mapping is alive, and the lease keeps the
- * list (for the orphan check) until it ends.
+ * A pin's page array, once mappings share it: the pin keeps the pages
+ * pinned while it lives; the array itself lives on until the last mapping
+ * made of it has gone from its lease (the orphan check reads it).
+ */
+struct vpin_pagevec {
+	struct kref ref;
+	struct page **pages;
+};
+
+/*
+ * One VPIN_IOC_MAP descriptor: pages [first, first + npages) of its pin's
+ * array. The lease keeps it (for the orphan check) until the lease ends.
  */
 struct vpin_kmap {
 	struct kref ref;		/* the descriptor, and the lease's list */
@@ -57,10 +66,16 @@ struct vpin_kmap {
 	struct address_space *mapping;	/* the descriptor's; NULL once closed */
 	u32 pin_id;
 	unsigned long npages;
-	struct page **pages;
+	struct page **pages;		/* into @pagevec */
+	struct vpin_pagevec *pagevec;
 	struct list_head pin_node;	/* in the pin's maps, while it lives */
 	struct list_head lease_node;	/* in the lease's maps */
 };
+
+/* Mappings one lease may make, so that a loop of them cannot grow kernel
+ * memory without bound (each stays on its lease until the lease ends).
+ */
+#define VPIN_MAPS_PER_LEASE	1024
 
 static struct vfsmount *vpin_mapfs;
 
@@ -70,11 +85,29 @@ DEFINE_MUTEX(vpin_orphans_lock);	/* protects vpin_orphans */
 static void vpin_orphan_scan(struct work_struct *work);
 static DECLARE_DELAYED_WORK(vpin_orphan_work, vpin_orphan_scan);
 
+static void vpin_pagevec_free(struct kref *ref)
+{
+	struct vpin_pagevec *pv = container_of(ref, struct vpin_pagevec, ref);
+
+	kvfree(pv->pages);
+	kfree(pv);
+}
+
+/* The pin is going, its pages unpinned: its array goes with its last user. */
+void vpin_map_put_pages(struct vpin_kpin *pin)
+{
+	if (pin->pagevec)
+		kref_put(&pin->pagevec->ref, vpin_pagevec_free);
+	else
+		kvfree(pin->pages);
+	pin->pages = NULL;
+}
+
 static void vpin_map_free(struct kref *ref)
 {
 	struct vpin_kmap *map = container_of(ref, struct vpin_kmap, ref);
 
-	kvfree(map->pages);
+	kref_put(&map->pagevec->ref, vpin_pagevec_free);
 	kfree(map);
 }
 
@@ -119,6 +152,7 @@ static vm_fault_t vpin_map_fault(struct vm_fault *vmf)
 static vm_fault_t vpin_map_huge_fault(struct vm_fault *vmf,
 				      vpin_fault_order_t order)
 {
+	pmd_t pmd;
 	struct vm_area_struct *vma = vmf->vma;
 	struct vpin_kmap *map = vma->vm_file->private_data;
 	unsigned long addr = vmf->address & PMD_MASK;
@@ -129,7 +163,15 @@ static vm_fault_t vpin_map_huge_fault(struct vm_fault *vmf,
 	if (order != VPIN_FAULT_ORDER_PMD || addr < vma->vm_start ||
 	    addr + PMD_SIZE > vma->vm_end)
 		return VM_FAULT_FALLBACK;
-	down_read(&map->sem);
+	/*
+	 * For writing: no 4 KiB fault of the mapping runs meanwhile, so no
+	 * page table appears under the PMD between this check and the insert
+	 * (as fs/dax.c checks before a PMD entry).
+	 */
+	down_write(&map->sem);
+	pmd = READ_ONCE(*vmf->pmd);
+	if (!pmd_none(pmd) && !pmd_trans_huge(pmd) && !pmd_devmap(pmd))
+		goto out;
 	if (map->dead) {
 		ret = VM_FAULT_SIGBUS;
 		goto out;
@@ -145,7 +187,7 @@ static vm_fault_t vpin_map_huge_fault(struct vm_fault *vmf,
 	ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP),
 				 vmf->flags & FAULT_FLAG_WRITE);
 out:
-	up_read(&map->sem);
+	up_write(&map->sem);
 	return ret;
 }
 
@@ -244,6 +286,8 @@ static int vpin_map_check_pin(const struct vpin_kpin *pin,
 			return -ENODEV;
 	if (!pin->lease || pin->lease->type != VPIN_LEASE_EXCLUSIVE)
 		return -EPERM;
+	if (pin->lease->nmaps >= VPIN_MAPS_PER_LEASE)
+		return -ENOSPC;
 	return 0;
 }
 
@@ -289,6 +333,9 @@ int vpin_map_create(struct vpin_session *s, struct vpin_map __user *uarg)
 	ret = vpin_map_check_req(&req);
 	if (ret)
 		return ret;
+	ret = vpin_pin_check_mm(s);
+	if (ret)
+		return ret;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
 		return fd;
@@ -302,13 +349,18 @@ int vpin_map_create(struct vpin_session *s, struct vpin_map __user *uarg)
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		goto err_unlock;
-	map->pages = kvmalloc_array(npages, sizeof(*map->pages),
-				    GFP_KERNEL_ACCOUNT);
-	if (!map->pages) {
-		kfree(map);
-		goto err_unlock;
+	if (!pin->pagevec) {
+		pin->pagevec = kmalloc(sizeof(*pin->pagevec), GFP_KERNEL_ACCOUNT);
+		if (!pin->pagevec) {
+			kfree(map);
+			goto err_unlock;
+		}
+		kref_init(&pin->pagevec->ref);
+		pin->pagevec->pages = pin->pages;
 	}
-	memcpy(map->pages, pin->pages + first, npages * sizeof(*map->pages));
+	kref_get(&pin->pagevec->ref);
+	map->pagevec = pin->pagevec;
+	map->pages = pin->pages + first;
 	map->npages = npages;
 	map->pin_id = pin->id;
 	kref_init(&map->ref);
@@ -372,16 +424,28 @@ void vpin_map_put_all(struct vpin_klease *lease)
  * Pages mapped under @lease that someone other than the file still holds:
  * an idle fsdax page has one reference, mappings take none, and the lease's
  * own pins are gone. Pages of overlapping mappings count once per mapping.
+ * While the page found referenced last time still is, the count stands:
+ * a device usually holds all its pages until it lets go of all of them, and
+ * a scan of a large mapping every VPIN_ORPHAN_SCAN_MS would cost too much.
  */
-static unsigned long vpin_lease_referenced(const struct vpin_klease *lease)
+static unsigned long vpin_lease_referenced(struct vpin_klease *lease)
 {
 	const struct vpin_kmap *map;
 	unsigned long i, n = 0;
 
-	list_for_each_entry(map, &lease->maps, lease_node)
-		for (i = 0; i < map->npages; i++)
-			if (page_ref_count(map->pages[i]) > 1)
-				n++;
+	if (lease->orphan_hint && page_ref_count(lease->orphan_hint) > 1)
+		return lease->referenced;
+	lease->orphan_hint = NULL;
+	list_for_each_entry(map, &lease->maps, lease_node) {
+		for (i = 0; i < map->npages; i++) {
+			if (page_ref_count(map->pages[i]) > 1) {
+				if (!n++)
+					lease->orphan_hint = map->pages[i];
+			}
+			if (!(i % 4096))
+				cond_resched();
+		}
+	}
 	return n;
 }
 
@@ -405,15 +469,16 @@ bool vpin_orphan_adopt(struct vpin_klease *lease)
 		return false;
 
 	__module_get(THIS_MODULE);	/* the session's descriptor holds one */
-	lease->session = NULL;
+	WRITE_ONCE(lease->session, NULL);
 	WRITE_ONCE(lease->referenced, n);
 	mutex_lock(&vpin_orphans_lock);
 	list_add_tail(&lease->orphan_node, &vpin_orphans);
 	mutex_unlock(&vpin_orphans_lock);
 	vpin_stats_add(&vpin_stats.orphans, 1);
 	vpin_nl_lease_event(lease, VPIN_EVENT_LEASE_ORPHANED);
-	mod_delayed_work(system_wq, &vpin_orphan_work,
-			 msecs_to_jiffies(VPIN_ORPHAN_SCAN_MS));
+	/* A scan already due stays due: new orphans cannot postpone it. */
+	queue_delayed_work(system_unbound_wq, &vpin_orphan_work,
+			   msecs_to_jiffies(VPIN_ORPHAN_SCAN_MS));
 	return true;
 }
 
@@ -444,8 +509,8 @@ static void vpin_orphan_scan(struct work_struct *work)
 		module_put(THIS_MODULE);
 	}
 	if (more)
-		schedule_delayed_work(&vpin_orphan_work,
-				      msecs_to_jiffies(VPIN_ORPHAN_SCAN_MS));
+		queue_delayed_work(system_unbound_wq, &vpin_orphan_work,
+				   msecs_to_jiffies(VPIN_ORPHAN_SCAN_MS));
 }
 
 static int vpin_mapfs_init_fs_context(struct fs_context *fc)

@@ -14,6 +14,7 @@ struct vpin_session;
 
 int vpin_map_create(struct vpin_session *s, struct vpin_map __user *uarg);
 void vpin_map_kill_pin(struct vpin_kpin *pin);
+void vpin_map_put_pages(struct vpin_kpin *pin);
 void vpin_map_put_all(struct vpin_klease *lease);
 
 bool vpin_orphan_adopt(struct vpin_klease *lease);

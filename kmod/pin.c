@@ -341,8 +341,8 @@ static int vpin_pin_check_req(const struct vpin_pin *req)
 	return 0;
 }
 
-/* Pins are taken in the session's address space only. */
-static int vpin_pin_check_mm(struct vpin_session *s)
+/* Pins are taken, and mapped, in the session's address space only. */
+int vpin_pin_check_mm(struct vpin_session *s)
 {
 	if (current->mm == s->mm)
 		return 0;
@@ -413,7 +413,7 @@ static void vpin_pin_free(struct vpin_session *s, struct vpin_kpin *pin)
 	vpin_uncharge(s, pin);
 	if (pin->file)
 		fput(pin->file);
-	kvfree(pin->pages);
+	vpin_map_put_pages(pin);
 	kfree(pin);
 }
 

@@ -13,6 +13,7 @@ struct page;
 struct seq_file;
 struct user_struct;
 struct vpin_klease;
+struct vpin_pagevec;
 struct vpin_session;
 
 /*
@@ -34,6 +35,7 @@ struct vpin_kpin {
 	struct page **pages;
 	struct list_head gone;		/* pins to unpin once unlocked */
 	struct list_head maps;		/* VPIN_IOC_MAP mappings of it (map.c) */
+	struct vpin_pagevec *pagevec;	/* @pages, once shared with mappings */
 	ktime_t created;
 };
 
@@ -44,5 +46,6 @@ void vpin_pin_detach(struct vpin_session *s, struct vpin_kpin *pin,
 		     struct list_head *gone);
 void vpin_pin_free_list(struct vpin_session *s, struct list_head *gone);
 void vpin_pin_show(struct seq_file *m, const struct vpin_kpin *pin);
+int vpin_pin_check_mm(struct vpin_session *s);
 
 #endif /* VPIN_PIN_H */

@@ -66,10 +66,11 @@
  *   a mapping without write permission; EXDEV the range maps more than one
  *   file or mixes file and anonymous memory; EAGAIN the session's lease on
  *   the file is being broken, or FS-DAX pages went again each time between
- *   faulting them in and pinning them (the range is remapped or truncated
- *   meanwhile; see also the limits below); EOPNOTSUPP a private mapping of an FS-DAX file
- *   holds copy-on-write pages that cannot be pinned for the long term
- *   (ZONE_MOVABLE, CMA), which the kernel would migrate first; ENOMEM the
+ *   faulting them in and pinning them (the range is remapped, truncated or
+ *   write-protected by writeback meanwhile; see also the limits below);
+ *   EOPNOTSUPP a private mapping of an FS-DAX file holds copy-on-write
+ *   pages that cannot be pinned for the long term (ZONE_MOVABLE, CMA),
+ *   which the kernel would migrate first; ENOMEM the
  *   pin would exceed RLIMIT_MEMLOCK or memory is short; EINTR a fatal
  *   signal. Pinned pages are charged to the calling user, summed over all
  *   of that user's pins in every session, against RLIMIT_MEMLOCK (as
@@ -201,13 +202,25 @@
  *   Within a second of the last outside reference going (ibv_dereg_mr,
  *   IORING_UNREGISTER_BUFFERS, the ring's or the device's close) the orphan
  *   ends: VPIN_EVENT_ORPHAN_RELEASED, then protection off. The module cannot
- *   be unloaded while an orphan exists.
+ *   be unloaded while an orphan exists. VPIN_LEASE_A_REFERENCED counts the
+ *   referenced pages of each mapping (a page of two mappings counts twice),
+ *   as of the last full count: while a page found referenced stays so, the
+ *   count is not redone.
  *
  *   Errors: EINVAL bad flags, reserved fields, offset or length not page
  *   aligned or beyond the pin; ENOENT no such pin; ENODEV the pin is not of
  *   FS-DAX pages of the file (anonymous memory, the page cache, copy-on-write
  *   copies of a private mapping); EPERM the session's lease on the file is
- *   not exclusive; EMFILE, ENFILE, ENOMEM.
+ *   not exclusive, or the caller is not in the session's address space (as
+ *   for VPIN_IOC_PIN); ENOSPC the lease has made 1024 mappings (they count
+ *   until it ends); EFAULT the argument cannot be read or written; EMFILE,
+ *   ENFILE, ENOMEM.
+ *
+ *   Stores through a mapping are the file's data, but the file system does
+ *   not see them as writes: fsync(2) of the file does not flush them from
+ *   the CPU caches (as for DMA; flush them, or use eADR platforms),
+ *   msync(2) of the mapping is EINVAL, mtime does not change, and a frozen
+ *   file system does not stop them.
  *
  *   Linux 6.1: io_uring refuses fixed buffers in every file mapping that is
  *   not shmem or hugetlb (EOPNOTSUPP from IORING_REGISTER_BUFFERS itself), a

@@ -195,6 +195,15 @@ TEST("hostile VPIN_IOC_MAP requests get precise errors and make nothing")
 	CHECK_OK(vt::map_pin(s.get(), pin, 0, 0, &m));
 	CHECK(fcntl(m, F_GETFD) & FD_CLOEXEC);
 	close(m);
+	// Only in the session's address space, as for pins.
+	vt::Child child([&] { CHECK_ERRNO(vt::map_pin(s.get(), pin, 0, 0, nullptr), EPERM); });
+	child.wait();
+	// A lease makes 1024 mappings at most, closed or not.
+	for (int i = 1; i < 1024; i++) {
+		CHECK_OK(vt::map_pin(s.get(), pin, 0, 0, &m));
+		close(m);
+	}
+	CHECK_ERRNO(vt::map_pin(s.get(), pin, 0, 0, nullptr), ENOSPC);
 }
 
 TEST("a mapping is shared, inside its range, and cannot grow")

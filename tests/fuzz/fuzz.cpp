@@ -26,10 +26,11 @@
 // TAP stream; findings start with "# FINDING".
 //
 // --skip OP,... leaves operations out (names as in the summary).
-// --avoid-known steers clear of what this fuzzer found in vpin and is still
-// open: on 6.12 a read pin of an FS-DAX page that xfs once marked shared
-// (reflink) spins in GUP until killed, so remaps and swaps stay off FS-DAX.
-// make test runs with it; make fuzz runs without.
+// --avoid-known keeps remaps and swaps off FS-DAX, where this fuzzer found
+// that on 6.12 a read pin of a page xfs once marked shared (reflink) spun in
+// GUP until killed; vpin's pins now get EAGAIN there (harden: "a read pin
+// of a page once shared by a reflink"). make test runs with it, for short
+// runs that spend their time elsewhere; make fuzz runs without.
 #include <linux/vpin.h>
 
 #include <algorithm>

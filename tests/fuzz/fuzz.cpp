@@ -395,7 +395,7 @@ const std::array<OpInfo, OpCount> &op_table()
 		{"netlink", {ENOMEM, ENOBUFS, EINTR}},
 		{"netlink-events", {EPERM, ENOBUFS, EAGAIN}},
 		{"kill", {}},
-		{"map", {EINVAL, ENOENT, ENODEV, EPERM, EMFILE, ENFILE, ENOMEM}},
+		{"map", {EINVAL, ENOENT, ENODEV, EPERM, ESRCH, ENOSPC, EMFILE, ENFILE, ENOMEM}},
 	}};
 	return table;
 }

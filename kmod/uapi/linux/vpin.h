@@ -212,9 +212,9 @@
  *   FS-DAX pages of the file (anonymous memory, the page cache, copy-on-write
  *   copies of a private mapping); EPERM the session's lease on the file is
  *   not exclusive, or the caller is not in the session's address space (as
- *   for VPIN_IOC_PIN); ESRCH that address space is gone; ENOSPC the lease has made 1024 mappings (they count
- *   until it ends); EFAULT the argument cannot be read or written; EMFILE,
- *   ENFILE, ENOMEM.
+ *   for VPIN_IOC_PIN); ESRCH that address space is gone; ENOSPC the lease
+ *   has made 1024 mappings (they count until it ends); EFAULT the argument
+ *   cannot be read or written; EMFILE, ENFILE, ENOMEM.
  *
  *   Stores through a mapping are the file's data, but the file system does
  *   not see them as writes: fsync(2) of the file does not flush them from

@@ -659,15 +659,16 @@ static int vpin_find_function(const char *name, unsigned long *start,
 	return 0;
 }
 
-static void vpin_vfio_find(void)
+static bool vpin_vfio_find(void)
 {
 	unsigned long start, end;
 
 	if (vpin_find_function("vaddr_get_pfns", &start, &end))
-		return;
+		return false;
 	WRITE_ONCE(vpin_vfio_end, 0);
 	WRITE_ONCE(vpin_vfio_start, start);
 	WRITE_ONCE(vpin_vfio_end, end);
+	return true;
 }
 
 /* Follows vfio_iommu_type1 as it comes and goes. */
@@ -679,7 +680,8 @@ static int vpin_module_notify(struct notifier_block *nb, unsigned long state,
 	if (strcmp(mod->name, "vfio_iommu_type1"))
 		return NOTIFY_DONE;
 	if (state == MODULE_STATE_LIVE) {
-		vpin_vfio_find();
+		if (!vpin_vfio_find())
+			pr_warn("vfio_iommu_type1 has no vaddr_get_pfns(): VFIO mappings of vpin mappings are not refused, and would leak their pins\n");
 	} else if (state == MODULE_STATE_GOING) {
 		WRITE_ONCE(vpin_vfio_start, 0);
 		WRITE_ONCE(vpin_vfio_end, 0);

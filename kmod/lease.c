@@ -310,6 +310,7 @@ void vpin_lease_end(struct vpin_klease *lease)
 	vpin_lease_unprotect(lease);
 	if (lease->vfile)
 		vpin_file_detach(lease);
+	vpin_policy_lease_done(lease->usage, lease->type);
 	fput(lease->file);
 	kfree(lease);
 }
@@ -391,6 +392,10 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	INIT_LIST_HEAD(&lease->maps);
 	lease->file = file;
 	lease->created = ktime_get_boottime();
+	ret = vpin_policy_lease(s, file, lease->type, &lease->usage,
+				&lease->grant);
+	if (ret)
+		goto err_free;
 
 	/* A file system vpin cannot hook is one it cannot keep its promises on. */
 	ret = vpin_hook_fs(inode->i_sb->s_type);
@@ -450,6 +455,7 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	return 0;
 
 err_free:
+	vpin_policy_lease_done(lease->usage, lease->type);
 	kfree(lease);
 err_fput:
 	fput(file);
@@ -615,16 +621,20 @@ static void vpin_lease_event(struct vpin_klease *lease, u32 type, u32 reason)
 }
 
 /*
- * SIGBUS for the session's opener, if the session's creator could signal
+ * The revocation signal (SIGBUS, or what the lease's policy says) for the
+ * session's opener, if the session's creator could signal
  * it: the rule fcntl(F_SETOWN) signals follow (sigio_perm()), so that an
  * opener that has since exec'd a set-user-ID program is left alone.
  */
-static void vpin_signal_owner(struct vpin_session *s)
+static void vpin_signal_owner(struct vpin_session *s, u32 on_revoke)
 {
 	const struct cred *cred = s->cred, *tcred;
+	int sig = on_revoke == VPIN_REVOKE_SIGKILL ? SIGKILL : SIGBUS;
 	struct task_struct *p;
 	bool may;
 
+	if (on_revoke == VPIN_REVOKE_NONE)
+		return;
 	rcu_read_lock();
 	p = pid_task(s->owner, PIDTYPE_TGID);
 	if (p) {
@@ -635,20 +645,21 @@ static void vpin_signal_owner(struct vpin_session *s)
 		      uid_eq(cred->uid, tcred->suid) ||
 		      uid_eq(cred->uid, tcred->uid);
 		if (may)
-			kill_pid(s->owner, SIGBUS, 1);
+			kill_pid(s->owner, sig, 1);
 	}
 	rcu_read_unlock();
 }
 
 /*
  * Revoke a breakable lease whose break time has passed: its pins go, then
- * the lease, the session's opener gets SIGBUS. Called by a breaker holding
+ * the lease, the session's opener gets its signal. Called by a breaker holding
  * no vpin lock, with a reference on @s.
  */
 static void vpin_lease_revoke(struct vpin_session *s, u32 id, u32 seq)
 {
 	struct vpin_klease *lease;
 	LIST_HEAD(gone);
+	u32 on_revoke;
 
 	mutex_lock(&s->lock);
 	lease = xa_load(&s->leases, id);
@@ -658,10 +669,11 @@ static void vpin_lease_revoke(struct vpin_session *s, u32 id, u32 seq)
 		return;
 	}
 	vpin_lease_event(lease, VPIN_EVENT_LEASE_REVOKED, lease->break_reason);
+	on_revoke = lease->grant.on_revoke;
 	vpin_lease_unlink(s, lease, &gone);
 	mutex_unlock(&s->lock);
 	vpin_pin_free_list(s, &gone);
-	vpin_signal_owner(s);
+	vpin_signal_owner(s, on_revoke);
 	vpin_lease_free(lease);
 }
 
@@ -669,7 +681,7 @@ static void vpin_lease_revoke(struct vpin_session *s, u32 id, u32 seq)
 static void vpin_file_start_break(struct vpin_file *vf, u32 reason,
 				  unsigned int break_ms)
 {
-	ktime_t deadline = ktime_add_ms(ktime_get(), break_ms);
+	ktime_t now = ktime_get();
 	struct vpin_klease *lease;
 
 	lockdep_assert_held(&vpin_files_lock);
@@ -677,7 +689,9 @@ static void vpin_file_start_break(struct vpin_file *vf, u32 reason,
 		if (lease->type != VPIN_LEASE_BREAKABLE || lease->breaking ||
 		    lease->gone)
 			continue;
-		WRITE_ONCE(lease->deadline, deadline);
+		/* A policy's break time, else the module's. */
+		WRITE_ONCE(lease->deadline,
+			   ktime_add_ms(now, lease->grant.break_ms ?: break_ms));
 		lease->break_reason = reason;
 		WRITE_ONCE(lease->break_seq, atomic_inc_return(&vpin_break_seq));
 		WRITE_ONCE(lease->breaking, true);

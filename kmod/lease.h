@@ -6,6 +6,7 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+#include "policy.h"
 #include "session.h"
 #include "uapi/linux/vpin.h"
 
@@ -29,6 +30,8 @@ struct vpin_klease {
 	unsigned long npins;		/* the session's pins on the file */
 	struct vpin_protected *protected;	/* exclusive leases */
 	ktime_t created;
+	struct vpin_usage *usage;	/* its uid's, counted until it ends */
+	struct vpin_grant grant;	/* break time, on_revoke */
 	/* Breakable leases, under vpin_files_lock. */
 	bool gone;			/* out of its session, pins going */
 	bool breaking;

@@ -15,6 +15,7 @@
 #include "lease.h"
 #include "map.h"
 #include "netlink.h"
+#include "policy.h"
 #include "session.h"
 #include "version.h"
 
@@ -69,6 +70,7 @@ static int __init vpin_init(void)
 
 err_nl:
 	vpin_nl_exit();
+	vpin_policy_exit();
 err_hook:
 	vpin_hook_exit();
 err_map:
@@ -82,6 +84,7 @@ static void __exit vpin_exit(void)
 {
 	misc_deregister(&vpin_misc);
 	vpin_nl_exit();
+	vpin_policy_exit();
 	vpin_hook_exit();
 	vpin_map_exit();
 	vpin_lease_exit();

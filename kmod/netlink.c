@@ -16,12 +16,16 @@
 #include "map.h"
 #include "netlink.h"
 #include "pin.h"
+#include "policy.h"
 #include "session.h"
 #include "util.h"
 #include "version.h"
 
 static const struct nla_policy vpin_policy[VPIN_A_MAX + 1] = {
 	[VPIN_A_SESSION_ID] = { .type = NLA_U64 },
+	/* Validated attribute by attribute in policy.c, for precise errors. */
+	[VPIN_A_POLICY] = { .type = NLA_NESTED },
+	[VPIN_A_RULE] = { .type = NLA_NESTED },
 };
 
 static struct genl_family vpin_genl_family;
@@ -177,6 +181,11 @@ static int vpin_put_session(struct sk_buff *skb, const struct vpin_session *s)
 	return 0;
 }
 
+void *vpin_nl_reply_put(struct sk_buff *msg, struct genl_info *info, u8 cmd)
+{
+	return genlmsg_put_reply(msg, info, &vpin_genl_family, 0, cmd);
+}
+
 static int vpin_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *nest;
@@ -254,8 +263,8 @@ static struct vpin_viewer vpin_dump_viewer(struct netlink_callback *cb)
 typedef int (*vpin_dump_obj_fn)(struct sk_buff *skb, struct netlink_callback *cb,
 				struct vpin_session *s, unsigned long *next);
 
-static int vpin_dump_begin(struct sk_buff *skb, struct netlink_callback *cb,
-			   void **hdr)
+int vpin_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+		     void **hdr)
 {
 	*hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			   &vpin_genl_family, NLM_F_MULTI,
@@ -345,7 +354,7 @@ static int vpin_dump_one_session(struct sk_buff *skb, struct netlink_callback *c
 
 	if (*next)
 		return 0;
-	if (vpin_dump_begin(skb, cb, &hdr))
+	if (vpin_nl_dump_put(skb, cb, &hdr))
 		return -EMSGSIZE;
 	if (vpin_put_session(skb, s)) {
 		genlmsg_cancel(skb, hdr);
@@ -367,7 +376,7 @@ static int vpin_dump_xa(struct sk_buff *skb, struct netlink_callback *cb,
 	void *obj, *hdr;
 
 	xa_for_each_start(xa, id, obj, *next) {
-		if (vpin_dump_begin(skb, cb, &hdr))
+		if (vpin_nl_dump_put(skb, cb, &hdr))
 			return -EMSGSIZE;
 		if (put(skb, s, obj)) {
 			genlmsg_cancel(skb, hdr);
@@ -436,7 +445,7 @@ static int vpin_dump_orphans(struct sk_buff *skb, struct netlink_callback *cb)
 			cb->args[DUMP_OBJECT] = pos;
 			continue;
 		}
-		ret = vpin_dump_begin(skb, cb, &hdr);
+		ret = vpin_nl_dump_put(skb, cb, &hdr);
 		if (!ret) {
 			ret = vpin_put_lease(skb, lease);
 			if (ret)
@@ -486,6 +495,21 @@ static const struct genl_ops vpin_genl_ops[] = {
 		.start = vpin_nl_dump_start,
 		.dumpit = vpin_nl_dump_leases,
 	},
+	{
+		/* CAP_SYS_ADMIN, checked by the handler (not CAP_NET_ADMIN). */
+		.cmd = VPIN_CMD_SET_POLICY,
+		.doit = vpin_policy_nl_set,
+	},
+	{
+		.cmd = VPIN_CMD_GET_POLICY,
+		.start = vpin_policy_nl_dump_start,
+		.dumpit = vpin_policy_nl_dump,
+		.done = vpin_policy_nl_dump_done,
+	},
+	{
+		.cmd = VPIN_CMD_GET_USAGE,
+		.dumpit = vpin_usage_nl_dump,
+	},
 };
 
 static const struct genl_multicast_group vpin_mcgrps[] = {
@@ -519,10 +543,43 @@ static int vpin_event_filter(struct sock *dsk, struct sk_buff *skb, void *data)
 	const kuid_t *uid = data;
 	struct socket *sock = dsk->sk_socket;
 
+	/* Events of no uid (a new rule set) are everyone's. */
+	if (!uid)
+		return false;
 	if (sock && sock->file &&
 	    file_ns_capable(sock->file, &init_user_ns, CAP_SYS_ADMIN))
 		return false;
 	return !uid_eq(sock_i_uid(dsk), *uid);
+}
+
+/* Put the event header; the caller adds its attributes and sends. */
+static struct sk_buff *vpin_nl_event_new(u32 type, struct nlattr **nest,
+					 void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&vpin_genl_family, &init_net, VPIN_MCGRP_EVENTS))
+		return NULL;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &vpin_genl_family, 0, VPIN_CMD_EVENT);
+	*nest = *hdr ? nla_nest_start(skb, VPIN_A_EVENT) : NULL;
+	if (!*nest || nla_put_u32(skb, VPIN_EVENT_A_TYPE, type)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+static void vpin_nl_event_send(struct sk_buff *skb, struct nlattr *nest,
+			       void *hdr, kuid_t *uid)
+{
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns_filtered(&vpin_genl_family, &init_net, skb, 0,
+					 VPIN_MCGRP_EVENTS, GFP_KERNEL,
+					 vpin_event_filter, uid);
 }
 
 static void vpin_nl_event(const struct vpin_owner *o,
@@ -534,18 +591,10 @@ static void vpin_nl_event(const struct vpin_owner *o,
 	kuid_t uid = o->uid;
 	void *hdr;
 
-	if (!genl_has_listeners(&vpin_genl_family, &init_net, VPIN_MCGRP_EVENTS))
-		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	skb = vpin_nl_event_new(type, &nest, &hdr);
 	if (!skb)
 		return;
-	hdr = genlmsg_put(skb, 0, 0, &vpin_genl_family, 0, VPIN_CMD_EVENT);
-	if (!hdr)
-		goto err;
-	nest = nla_nest_start(skb, VPIN_A_EVENT);
-	if (!nest ||
-	    nla_put_u32(skb, VPIN_EVENT_A_TYPE, type) ||
-	    nla_put_u64_64bit(skb, VPIN_EVENT_A_SESSION_ID, o->session_id,
+	if (nla_put_u64_64bit(skb, VPIN_EVENT_A_SESSION_ID, o->session_id,
 			      VPIN_EVENT_A_PAD) ||
 	    nla_put_u32(skb, VPIN_EVENT_A_PID, o->pid) ||
 	    nla_put_u32(skb, VPIN_EVENT_A_UID,
@@ -553,16 +602,11 @@ static void vpin_nl_event(const struct vpin_owner *o,
 	    nla_put_u32(skb, VPIN_EVENT_A_OBJECT_ID, object_id) ||
 	    (pages && nla_put_u64_64bit(skb, VPIN_EVENT_A_PAGES, pages,
 					VPIN_EVENT_A_PAD)) ||
-	    (file && vpin_put_file(skb, VPIN_EVENT_A_FILE, file)))
-		goto err;
-	nla_nest_end(skb, nest);
-	genlmsg_end(skb, hdr);
-	genlmsg_multicast_netns_filtered(&vpin_genl_family, &init_net, skb, 0,
-					 VPIN_MCGRP_EVENTS, GFP_KERNEL,
-					 vpin_event_filter, &uid);
-	return;
-err:
-	nlmsg_free(skb);
+	    (file && vpin_put_file(skb, VPIN_EVENT_A_FILE, file))) {
+		nlmsg_free(skb);
+		return;
+	}
+	vpin_nl_event_send(skb, nest, hdr, &uid);
 }
 
 void vpin_nl_pin_event(const struct vpin_session *s,
@@ -586,6 +630,50 @@ void vpin_nl_lease_event(const struct vpin_klease *lease,
 {
 	vpin_nl_event(&lease->owner, type, lease->id,
 		      READ_ONCE(lease->referenced), lease->file);
+}
+
+void vpin_nl_policy_denied(const struct vpin_denial *d)
+{
+	struct nlattr *nest;
+	kuid_t uid = d->uid;
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = vpin_nl_event_new(VPIN_EVENT_POLICY_DENIED, &nest, &hdr);
+	if (!skb)
+		return;
+	if (nla_put_u32(skb, VPIN_EVENT_A_PID, d->pid) ||
+	    nla_put_u32(skb, VPIN_EVENT_A_UID,
+			from_kuid_munged(&init_user_ns, d->uid)) ||
+	    nla_put_string(skb, VPIN_EVENT_A_COMM, d->comm) ||
+	    nla_put_u32(skb, VPIN_EVENT_A_OPERATION, d->op) ||
+	    nla_put_string(skb, VPIN_EVENT_A_RULE, d->rule) ||
+	    nla_put_u32(skb, VPIN_EVENT_A_ERRNO, d->error) ||
+	    nla_put_u64_64bit(skb, VPIN_EVENT_A_SUPPRESSED, d->suppressed,
+			      VPIN_EVENT_A_PAD) ||
+	    (d->file && vpin_put_file(skb, VPIN_EVENT_A_FILE, d->file))) {
+		nlmsg_free(skb);
+		return;
+	}
+	vpin_nl_event_send(skb, nest, hdr, &uid);
+}
+
+void vpin_nl_policy_changed(u64 generation, u32 nrules)
+{
+	struct nlattr *nest;
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = vpin_nl_event_new(VPIN_EVENT_POLICY_CHANGED, &nest, &hdr);
+	if (!skb)
+		return;
+	if (nla_put_u64_64bit(skb, VPIN_EVENT_A_GENERATION, generation,
+			      VPIN_EVENT_A_PAD) ||
+	    nla_put_u32(skb, VPIN_EVENT_A_RULES, nrules)) {
+		nlmsg_free(skb);
+		return;
+	}
+	vpin_nl_event_send(skb, nest, hdr, NULL);
 }
 
 int __init vpin_nl_init(void)

@@ -21,6 +21,7 @@
 #include "map.h"
 #include "netlink.h"
 #include "pin.h"
+#include "policy.h"
 #include "session.h"
 #include "util.h"
 
@@ -135,6 +136,10 @@ static int vpin_charge(struct vpin_session *s, struct vpin_kpin *pin)
 
 static void vpin_uncharge(struct vpin_session *s, struct vpin_kpin *pin)
 {
+	if (pin->counted) {
+		vpin_policy_pin_done(s, pin->npages);
+		pin->counted = false;
+	}
 	atomic64_sub(pin->npages, &s->mm->pinned_vm);
 	if (pin->charged) {
 		atomic_long_sub(pin->npages, &pin->user->locked_vm);
@@ -447,6 +452,7 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 {
 	struct vpin_range range = {};
 	struct vpin_klease *lease = NULL;
+	struct file *judged = NULL;
 	struct vpin_kpin *pin;
 	unsigned int tries = 0;
 	long lease_id;
@@ -480,10 +486,16 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 		return ret;
 	}
 	ret = vpin_lock_range(s, pin, &range);
-	if (!ret)
-		mmap_read_unlock(s->mm);
 	if (ret)
 		goto err_free;
+	/* The policy looks at the file without the mmap lock held. */
+	if (range.file)
+		judged = get_file(range.file);
+	mmap_read_unlock(s->mm);
+	ret = vpin_policy_pin(s, judged, pin->npages);
+	if (ret)
+		goto err_free;
+	pin->counted = true;
 	pin->pages = kvmalloc_array(pin->npages, sizeof(*pin->pages),
 				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pin->pages) {
@@ -495,6 +507,12 @@ retry:
 	ret = vpin_lock_range(s, pin, &range);
 	if (ret)
 		goto err_free;
+	/* Remapped since the policy judged it: judged anew by a new call. */
+	if (!range.file != !judged ||
+	    (judged && file_inode(range.file) != file_inode(judged))) {
+		ret = -EAGAIN;
+		goto err_unlock;
+	}
 	lease_id = vpin_pin_lease(s, &range, pin);
 	if (lease_id < 0) {
 		ret = lease_id;
@@ -551,6 +569,8 @@ retry:
 	mutex_unlock(&s->lock);
 	mmap_read_unlock(s->mm);
 
+	if (judged)
+		fput(judged);
 	/* Not under the mmap lock: the copy may fault. */
 	if (put_user((u64)id, uid)) {
 		vpin_pin_destroy(s, id);
@@ -562,6 +582,8 @@ err_unpin:
 	mutex_unlock(&s->lock);
 	mmap_read_unlock(s->mm);
 	vpin_pin_free(s, pin);
+	if (judged)
+		fput(judged);
 	return ret;
 err_confirm:
 	mutex_unlock(&s->lock);
@@ -573,6 +595,8 @@ err_free:
 	vpin_uncharge(s, pin);
 	kvfree(pin->pages);
 	kfree(pin);
+	if (judged)
+		fput(judged);
 	return ret;
 }
 

@@ -26,6 +26,7 @@ struct vpin_kpin {
 	u32 flags;			/* VPIN_PIN_F_* */
 	bool dax;			/* pinned without FOLL_LONGTERM */
 	bool charged;			/* counted in user->locked_vm */
+	bool counted;			/* in its uid's policy usage */
 	unsigned long addr;
 	unsigned long npages;
 	loff_t offset;			/* file offset of @addr */

@@ -14,6 +14,7 @@
 #include "lease.h"
 #include "map.h"
 #include "pin.h"
+#include "policy.h"
 #include "session.h"
 #include "util.h"
 
@@ -39,6 +40,7 @@ static void vpin_session_free(struct kref *ref)
 		put_pid(s->event_pids[i]);
 	xa_destroy(&s->pins);
 	xa_destroy(&s->leases);
+	vpin_policy_free(s);
 	put_cred(s->cred);
 	put_pid(s->owner);
 	mmdrop(s->mm);
@@ -141,6 +143,7 @@ int vpin_session_fasync(int fd, struct file *file, int on)
 int vpin_session_open(struct inode *inode, struct file *file)
 {
 	struct vpin_session *s;
+	int ret;
 
 	if (!current->mm)
 		return -EINVAL;
@@ -161,6 +164,11 @@ int vpin_session_open(struct inode *inode, struct file *file)
 	s->pid = task_tgid_nr(current);
 	s->uid = current_uid();
 	get_task_comm(s->comm, current);
+	ret = vpin_policy_open(s);
+	if (ret) {
+		vpin_session_put(s);
+		return ret;
+	}
 	file->private_data = s;
 
 	mutex_lock(&vpin_sessions_lock);
@@ -189,6 +197,7 @@ int vpin_session_release(struct inode *inode, struct file *file)
 	mutex_unlock(&s->lock);
 	vpin_pin_free_list(s, &gone);
 	vpin_lease_release_all(s);
+	vpin_policy_close(s);
 	vpin_session_put(s);
 	return 0;
 }

@@ -39,7 +39,8 @@ struct vpin_session {
 	wait_queue_head_t events_wait;
 	struct fasync_struct *fasync;
 
-	const struct cred *cred;	/* the opener's, for revocation signals */
+	const struct cred *cred;	/* the opener's: signals, policies */
+	struct vpin_usage *usage;	/* its uid's, for the policy's quotas */
 
 	/*
 	 * Protects everything below. Held for bounded work only: never across

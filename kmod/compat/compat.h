@@ -115,6 +115,33 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+#ifdef COMPAT_CANNOT_FORMAT_EXTACK
+/*
+ * Before 6.2 an extack message is a string that must outlive the request:
+ * policy.c's messages ("%s: %s", where, what) keep only what, a string
+ * constant; NLMSGERR_ATTR_OFFS still points at the attribute, so at the rule.
+ */
+#include <linux/netlink.h>
+static inline void vpin_compat_extack(struct netlink_ext_ack *extack,
+				      const char *fmt, const char *where,
+				      const char *what)
+{
+	if (extack)
+		extack->_msg = what;
+}
+
+#define NL_SET_ERR_MSG_FMT vpin_compat_extack
+#endif
+
+#ifdef COMPAT_DECLARE_VFS_PATH_LOOKUP
+/* Exported, but declared in fs/internal.h only. */
+struct dentry;
+struct path;
+struct vfsmount;
+int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt,
+		    const char *name, unsigned int flags, struct path *path);
+#endif
+
 /* The second argument of ->huge_fault(), and its value for a PMD. */
 #ifdef COMPAT_HUGE_FAULT_HAS_PE_SIZE
 #define vpin_fault_order_t enum page_entry_size

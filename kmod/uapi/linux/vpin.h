@@ -11,10 +11,12 @@
  * Every open of /dev/vpin creates a session. A session owns pins and leases;
  * they are released when the last reference to the session's file goes away
  * (close, exit, after fork or SCM_RIGHTS passing: whoever holds the last
- * reference). A session is bound to the address space (mm) of the process that
- * opened it: VPIN_IOC_PIN interprets addresses in that address space and is
- * refused in any other one (EPERM while the owner lives, ESRCH once it has
- * exited). Everything else may be used by any holder of the descriptor.
+ * reference). Opening fails with EDQUOT when the opener's uid has as many
+ * sessions as a policy allows (see Policies below). A session is bound to the
+ * address space (mm) of the process that opened it: VPIN_IOC_PIN interprets
+ * addresses in that address space and is refused in any other one (EPERM
+ * while the owner lives, ESRCH once it has exited). Everything else may be
+ * used by any holder of the descriptor.
  *
  * ioctl conventions
  * -----------------
@@ -67,7 +69,8 @@
  *   file or mixes file and anonymous memory; EAGAIN the session's lease on
  *   the file is being broken, or FS-DAX pages went again each time between
  *   faulting them in and pinning them (the range is remapped, truncated or
- *   write-protected by writeback meanwhile; see also the limits below);
+ *   write-protected by writeback meanwhile; see also the limits below),
+ *   or the range came to map another file while it was being pinned;
  *   EOPNOTSUPP a private mapping of an FS-DAX file holds copy-on-write
  *   pages that cannot be pinned for the long term (ZONE_MOVABLE, CMA),
  *   which the kernel would migrate first; ENOMEM the
@@ -77,6 +80,8 @@
  *   io_uring's registered buffers are; CAP_IPC_LOCK exempts); the charge
  *   stays with the pin wherever the session goes. They also show in VmPin
  *   (/proc/PID/status) of the session's address space.
+ *   A policy (see Policies) may refuse the pin: EPERM not allowed, EDQUOT
+ *   over the uid's max_pinned.
  *   A failed pin leaves nothing pinned or charged.
  *
  * VPIN_IOC_UNPIN (struct vpin_unpin)
@@ -169,7 +174,8 @@
  *   capability; ENODATA (exclusive) the file is not fully allocated, or
  *   (both) it shares blocks with another file; ETXTBSY the file is an
  *   active swap file; EBUSY another lease conflicts; EAGAIN a break of the
- *   file is pending; EINTR a fatal signal.
+ *   file is pending; EINTR a fatal signal; from a policy, EPERM the
+ *   type is not allowed, EDQUOT over the uid's max_leases or max_exclusive.
  *
  * VPIN_IOC_UNLEASE (struct vpin_unlease)
  *   Releases the lease with the given id. ENOENT unknown id; EBUSY the
@@ -270,9 +276,87 @@
  * Multicast group "events" (VPIN_GENL_MCGRP_EVENTS)
  *   VPIN_CMD_EVENT messages carrying VPIN_A_EVENT (VPIN_EVENT_A_*), one per
  *   pin, unpin, lease granted/released/break started/revoked, protection
- *   on/off. Listeners without CAP_SYS_ADMIN receive only events of their own
- *   uid where the kernel can filter multicast per listener (Linux 6.9+);
- *   on older kernels joining the group requires CAP_SYS_ADMIN.
+ *   on/off, policy changed, request denied by a rule. Listeners without
+ *   CAP_SYS_ADMIN receive only events of their own uid where the kernel can
+ *   filter multicast per listener (Linux 6.9+); on older kernels joining the
+ *   group requires CAP_SYS_ADMIN.
+ *
+ * VPIN_CMD_SET_POLICY (do; CAP_SYS_ADMIN in the initial user namespace,
+ *   else EPERM)
+ *   Replaces the active rule set as a whole. Request: VPIN_A_POLICY
+ *   (with VPIN_POLICY_A_DEFAULTS, or empty for defaults that allow
+ *   everything), then VPIN_A_RULE once per rule, in order (top-level
+ *   attributes, so that no nest outgrows netlink's 64 KiB attribute
+ *   length); without VPIN_A_POLICY (and any rule) the rule set is removed. The new set is validated
+ *   completely before it replaces the old one, which stays in force on any
+ *   error: EINVAL with an extack message naming the rule index and the
+ *   attribute for a malformed set (an unknown or repeated attribute, a
+ *   string without its terminating NUL or too long, an unknown operation
+ *   or on_revoke value, a break time of 0 or over a day, a rule without a
+ *   name or with a name another rule has, more than VPIN_POLICY_MAX_RULES
+ *   rules, VPIN_POLICY_MAX_IDS users or groups, VPIN_POLICY_MAX_PATHS
+ *   paths, a path that is not absolute or longer than
+ *   VPIN_POLICY_PATH_MAX - 1 bytes). The whole set travels in one message,
+ *   so the socket's send buffer bounds its size. Reply: VPIN_A_POLICY with
+ *   VPIN_POLICY_A_GENERATION, the new set's generation; a
+ *   VPIN_EVENT_POLICY_CHANGED event goes out.
+ *
+ * VPIN_CMD_GET_POLICY (dump; everyone)
+ *   First message: VPIN_A_POLICY with the generation (0: no set was ever
+ *   loaded), VPIN_POLICY_A_LOADED when a set is in force, the number of
+ *   rules and the defaults. Then one message per rule: VPIN_A_POLICY with
+ *   the generation, and VPIN_A_RULE carrying VPIN_RULE_A_INDEX and the
+ *   counters VPIN_RULE_A_HITS (requests the rule decided) and
+ *   VPIN_RULE_A_DENIES; a rule whose paths do not fit in one message
+ *   continues in the next with the same index (append its paths).
+ *
+ * VPIN_CMD_GET_USAGE (dump)
+ *   One message per uid with a session, a pin or a lease (orphans
+ *   included): VPIN_A_USAGE (VPIN_USAGE_A_*), with the quotas of the rule
+ *   that decides a request of that uid without a file (as its newest
+ *   session's opener); absent quotas are unlimited. A caller without
+ *   CAP_SYS_ADMIN sees only its own uid.
+ *
+ * Policies
+ * --------
+ * With no rule set loaded (the module's state when it is loaded) every
+ * request is decided as the checks above say. With a set, each request is
+ * first judged by the rules, in order; the first rule that matches decides,
+ * and if none matches, the defaults do. A request is judged with the
+ * credentials of the session's opener, as a file's are at open: its uid
+ * matches VPIN_RULE_A_USER, its gid, effective gid or supplementary groups
+ * match VPIN_RULE_A_GROUP, and the file's path VPIN_RULE_A_PATH. A rule
+ * without users, groups or paths matches any; a path matches a prefix that
+ * ends at a path component ("/a/b" matches /a/b and /a/b/c, not /a/bc). The
+ * path is the file's own (d_path) as the caller sees it, and counts only if
+ * looking it up from the root of the initial mount namespace (that of pid
+ * 1) reaches the same file, so that symlinks, "..", renames and mount or
+ * chroot tricks cannot make a file match a prefix it is not under there.
+ * Memory that is not a file's (anonymous, shmem, memfd, hugetlb), a new
+ * session, and a file without such a path match only rules without paths.
+ *
+ * A rule or the defaults say:
+ *   VPIN_RULE_A_ALLOW    the operations allowed (VPIN_ALLOW_*; absent: all);
+ *                        anything else fails with EPERM;
+ *   VPIN_RULE_A_MAX_*    quotas per uid, summed over all of its sessions
+ *                        (pinned bytes; sessions; leases, orphans included;
+ *                        exclusive leases); a request over one fails with
+ *                        EDQUOT (absent: unlimited). RLIMIT_MEMLOCK applies
+ *                        as well;
+ *   VPIN_RULE_A_BREAK_TIME_MS  the break time of breakable leases granted
+ *                        under it (absent: the module parameter);
+ *   VPIN_RULE_A_ON_REVOKE  what the opener of a session gets when such a
+ *                        lease is revoked: SIGBUS (VPIN_REVOKE_SIGBUS, the
+ *                        default), SIGKILL, or no signal (VPIN_REVOKE_NONE;
+ *                        the pins go and the event is queued all the same).
+ * Each refusal by a rule emits VPIN_EVENT_POLICY_DENIED, at most 20 a
+ * second: VPIN_EVENT_A_SUPPRESSED counts those left out before it.
+ * Replacing the set never revokes anything: usage counts against the new
+ * quotas, so a lowered quota refuses new requests until usage falls below
+ * it. A lease keeps the break time and on_revoke of the rule it was granted
+ * under. On Linux before 6.2 extack messages cannot be formatted: the
+ * message says what is wrong without the rule index, and
+ * NLMSGERR_ATTR_OFFS points at the attribute.
  *
  * What vpin cannot promise
  * ------------------------
@@ -315,9 +399,10 @@ enum vpin_feature {
 	VPIN_FEATURE_NETLINK = 1U << 2,
 	VPIN_FEATURE_LEASE_BREAKABLE = 1U << 3,
 	VPIN_FEATURE_MAP = 1U << 4,
+	VPIN_FEATURE_POLICY = 1U << 5,
 	__VPIN_FEATURE_ALL = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE |
 			     VPIN_FEATURE_NETLINK | VPIN_FEATURE_LEASE_BREAKABLE |
-			     VPIN_FEATURE_MAP,
+			     VPIN_FEATURE_MAP | VPIN_FEATURE_POLICY,
 };
 
 struct vpin_version {
@@ -382,6 +467,42 @@ struct vpin_map {
 	__u64 reserved[2];	/* must be zero */
 };
 
+/*
+ * Policies (VPIN_CMD_SET_POLICY): what a rule may allow, as bits of
+ * VPIN_RULE_A_ALLOW; enum vpin_policy_op names a request in events.
+ */
+enum vpin_policy_op {
+	VPIN_OP_UNSPEC,
+	VPIN_OP_SESSION,		/* open /dev/vpin (quota only) */
+	VPIN_OP_PIN,			/* anonymous, shmem, memfd, hugetlb */
+	VPIN_OP_PIN_FILE,		/* file-backed, FS-DAX included */
+	VPIN_OP_EXCLUSIVE,		/* an exclusive lease */
+	VPIN_OP_BREAKABLE,		/* a breakable lease */
+	__VPIN_OP_LAST,
+};
+
+#define VPIN_ALLOW(op)		(1U << (op))
+#define VPIN_ALLOW_PIN		VPIN_ALLOW(VPIN_OP_PIN)
+#define VPIN_ALLOW_PIN_FILE	VPIN_ALLOW(VPIN_OP_PIN_FILE)
+#define VPIN_ALLOW_EXCLUSIVE	VPIN_ALLOW(VPIN_OP_EXCLUSIVE)
+#define VPIN_ALLOW_BREAKABLE	VPIN_ALLOW(VPIN_OP_BREAKABLE)
+#define __VPIN_ALLOW_ALL	(VPIN_ALLOW_PIN | VPIN_ALLOW_PIN_FILE | \
+				 VPIN_ALLOW_EXCLUSIVE | VPIN_ALLOW_BREAKABLE)
+
+enum vpin_on_revoke {
+	VPIN_REVOKE_SIGBUS,		/* the default */
+	VPIN_REVOKE_SIGKILL,
+	VPIN_REVOKE_NONE,		/* no signal; the event only */
+	__VPIN_REVOKE_LAST,
+};
+
+#define VPIN_POLICY_MAX_RULES	1024
+#define VPIN_POLICY_MAX_IDS	64	/* users, and groups, per rule */
+#define VPIN_POLICY_MAX_PATHS	64
+#define VPIN_POLICY_NAME_MAX	64	/* with the terminating NUL */
+#define VPIN_POLICY_PATH_MAX	512	/* with the terminating NUL */
+#define VPIN_POLICY_BREAK_MAX_MS (24U * 60 * 60 * 1000)
+
 /* What started a lease break. */
 enum vpin_break_reason {
 	VPIN_BREAK_UNSPEC,
@@ -424,6 +545,9 @@ enum vpin_cmd {
 	VPIN_CMD_GET_PINS,
 	VPIN_CMD_GET_LEASES,
 	VPIN_CMD_EVENT,
+	VPIN_CMD_SET_POLICY,
+	VPIN_CMD_GET_POLICY,
+	VPIN_CMD_GET_USAGE,
 	__VPIN_CMD_MAX,
 };
 
@@ -440,6 +564,9 @@ enum vpin_attr {
 	VPIN_A_PIN,		/* nest: VPIN_PIN_A_* */
 	VPIN_A_LEASE,		/* nest: VPIN_LEASE_A_* */
 	VPIN_A_EVENT,		/* nest: VPIN_EVENT_A_* */
+	VPIN_A_POLICY,		/* nest: VPIN_POLICY_A_* */
+	VPIN_A_USAGE,		/* nest: VPIN_USAGE_A_* */
+	VPIN_A_RULE,		/* nest: VPIN_RULE_A_*, a policy's rule */
 	__VPIN_A_LAST,
 };
 
@@ -544,6 +671,8 @@ enum vpin_event_type {
 	VPIN_EVENT_LEASE_ORPHANED,	/* ended with pages still referenced */
 	VPIN_EVENT_ORPHAN_RELEASED,	/* the last outside reference went */
 	VPIN_EVENT_MAP,			/* a mapping descriptor was made */
+	VPIN_EVENT_POLICY_CHANGED,	/* a new rule set (or none) */
+	VPIN_EVENT_POLICY_DENIED,	/* a rule refused a request */
 	__VPIN_EVENT_LAST,
 };
 
@@ -559,9 +688,68 @@ enum vpin_event_attr {
 	VPIN_EVENT_A_OBJECT_ID,		/* u32: pin or lease id */
 	VPIN_EVENT_A_PAGES,		/* u64: pin and unpin */
 	VPIN_EVENT_A_FILE,		/* nest: VPIN_FILE_A_* */
+	VPIN_EVENT_A_COMM,		/* string: policy denied: the caller */
+	VPIN_EVENT_A_OPERATION,		/* u32: policy denied: enum vpin_policy_op */
+	VPIN_EVENT_A_RULE,		/* string: policy denied: rule name, "" for the defaults */
+	VPIN_EVENT_A_ERRNO,		/* u32: policy denied: EPERM or EDQUOT */
+	VPIN_EVENT_A_SUPPRESSED,	/* u64: policy denied: denials not sent before it */
+	VPIN_EVENT_A_GENERATION,	/* u64: policy changed: the new generation */
+	VPIN_EVENT_A_RULES,		/* u32: policy changed: its number of rules */
 	__VPIN_EVENT_A_LAST,
 };
 
 #define VPIN_EVENT_A_MAX (__VPIN_EVENT_A_LAST - 1)
+
+enum vpin_policy_attr {
+	VPIN_POLICY_A_UNSPEC,
+	VPIN_POLICY_A_PAD,
+	VPIN_POLICY_A_GENERATION,	/* u64: out */
+	VPIN_POLICY_A_LOADED,		/* flag: out, a rule set is in force */
+	VPIN_POLICY_A_RULES,		/* u32: out, number of rules */
+	VPIN_POLICY_A_DEFAULTS,		/* nest: VPIN_RULE_A_* (no name, no match keys) */
+	__VPIN_POLICY_A_LAST,
+};
+
+#define VPIN_POLICY_A_MAX (__VPIN_POLICY_A_LAST - 1)
+
+enum vpin_rule_attr {
+	VPIN_RULE_A_UNSPEC,
+	VPIN_RULE_A_PAD,
+	VPIN_RULE_A_INDEX,		/* u32: out, position from 0 */
+	VPIN_RULE_A_NAME,		/* string: unique, required for rules */
+	VPIN_RULE_A_USER,		/* u32: a uid to match; repeated */
+	VPIN_RULE_A_GROUP,		/* u32: a gid to match; repeated */
+	VPIN_RULE_A_PATH,		/* string: an absolute path prefix; repeated */
+	VPIN_RULE_A_ALLOW,		/* u32: VPIN_ALLOW_* */
+	VPIN_RULE_A_MAX_PINNED,		/* u64: bytes */
+	VPIN_RULE_A_MAX_SESSIONS,	/* u32 */
+	VPIN_RULE_A_MAX_LEASES,		/* u32 */
+	VPIN_RULE_A_MAX_EXCLUSIVE,	/* u32 */
+	VPIN_RULE_A_BREAK_TIME_MS,	/* u32: 1 .. VPIN_POLICY_BREAK_MAX_MS */
+	VPIN_RULE_A_ON_REVOKE,		/* u32: enum vpin_on_revoke */
+	VPIN_RULE_A_HITS,		/* u64: out, requests it decided */
+	VPIN_RULE_A_DENIES,		/* u64: out, requests it refused */
+	__VPIN_RULE_A_LAST,
+};
+
+#define VPIN_RULE_A_MAX (__VPIN_RULE_A_LAST - 1)
+
+enum vpin_usage_attr {
+	VPIN_USAGE_A_UNSPEC,
+	VPIN_USAGE_A_PAD,
+	VPIN_USAGE_A_UID,		/* u32 */
+	VPIN_USAGE_A_SESSIONS,		/* u64 */
+	VPIN_USAGE_A_PINNED_BYTES,	/* u64 */
+	VPIN_USAGE_A_LEASES,		/* u64 */
+	VPIN_USAGE_A_EXCLUSIVE,		/* u64 */
+	VPIN_USAGE_A_RULE,		/* string: whose quotas apply; "": defaults */
+	VPIN_USAGE_A_MAX_PINNED,	/* u64: absent when unlimited */
+	VPIN_USAGE_A_MAX_SESSIONS,	/* u32 */
+	VPIN_USAGE_A_MAX_LEASES,	/* u32 */
+	VPIN_USAGE_A_MAX_EXCLUSIVE,	/* u32 */
+	__VPIN_USAGE_A_LAST,
+};
+
+#define VPIN_USAGE_A_MAX (__VPIN_USAGE_A_LAST - 1)
 
 #endif /* _UAPI_LINUX_VPIN_H */

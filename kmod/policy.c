@@ -1,0 +1,945 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Policies: the rule set an administrator loads over netlink, and the
+ * usage per uid that its quotas count ("Policies" in uapi/linux/vpin.h).
+ *
+ * Locking: the active set is published with RCU and reference counted. A
+ * request takes a reference, judges (it may sleep to look up the file's
+ * path) and drops it; the set itself is never changed, only replaced,
+ * under vpin_rules_mutex. Usage lives in a hash table under
+ * vpin_usage_lock, a spinlock held for bounded work only, under which a
+ * quota check and its charge happen together. The check runs once per
+ * request, never per page.
+ */
+
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/hashtable.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/namei.h>
+#include <linux/pid_namespace.h>
+#include <linux/ratelimit.h>
+#include <linux/sched/task.h>
+#include <linux/magic.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "netlink.h"
+#include "policy.h"
+#include "session.h"
+
+enum { VPIN_Q_PINNED, VPIN_Q_SESSIONS, VPIN_Q_LEASES, VPIN_Q_EXCLUSIVE, VPIN_Q_N };
+
+#define VPIN_NO_QUOTA U64_MAX
+
+struct vpin_rule {
+	char name[VPIN_POLICY_NAME_MAX];
+	u32 allow;			/* VPIN_ALLOW_* */
+	u32 break_ms;			/* 0: the module's */
+	u32 on_revoke;
+	u64 max[VPIN_Q_N];		/* bytes for VPIN_Q_PINNED */
+	bool has_break, has_revoke;
+	u32 nusers, ngroups, npaths;
+	kuid_t users[VPIN_POLICY_MAX_IDS];
+	kgid_t groups[VPIN_POLICY_MAX_IDS];
+	char *paths[VPIN_POLICY_MAX_PATHS];
+	atomic64_t hits;
+	atomic64_t denies;
+};
+
+struct vpin_rules {
+	struct kref ref;
+	u64 generation;
+	bool has_paths;
+	u32 nrules;
+	struct vpin_rule defaults;
+	struct vpin_rule rules[];
+};
+
+static struct vpin_rules __rcu *vpin_active;
+static DEFINE_MUTEX(vpin_rules_mutex);	/* serialises replacements */
+static u64 vpin_generation;		/* under vpin_rules_mutex */
+
+static void vpin_rules_free(struct vpin_rules *set)
+{
+	u32 i, j;
+
+	for (i = 0; i <= set->nrules; i++) {
+		struct vpin_rule *r = i ? &set->rules[i - 1] : &set->defaults;
+
+		for (j = 0; j < r->npaths; j++)
+			kfree(r->paths[j]);
+	}
+	kvfree(set);
+}
+
+static void vpin_rules_release(struct kref *ref)
+{
+	vpin_rules_free(container_of(ref, struct vpin_rules, ref));
+}
+
+static void vpin_rules_put(struct vpin_rules *set)
+{
+	if (set)
+		kref_put(&set->ref, vpin_rules_release);
+}
+
+/* The active set, referenced, or NULL when none is loaded. */
+static struct vpin_rules *vpin_rules_get(void)
+{
+	struct vpin_rules *set;
+
+	rcu_read_lock();
+	set = rcu_dereference(vpin_active);
+	if (set && !kref_get_unless_zero(&set->ref))
+		set = NULL;
+	rcu_read_unlock();
+	return set;
+}
+
+/* Usage per uid: what the quotas count. */
+struct vpin_usage {
+	struct hlist_node node;
+	refcount_t ref;			/* sessions and leases */
+	kuid_t uid;
+	const struct cred *cred;	/* its newest session's opener */
+	u64 used[VPIN_Q_N];		/* pages for VPIN_Q_PINNED */
+};
+
+static DEFINE_SPINLOCK(vpin_usage_lock);
+static DEFINE_HASHTABLE(vpin_usage_table, 6);
+
+static struct vpin_usage *vpin_usage_lookup(kuid_t uid)
+{
+	struct vpin_usage *u;
+
+	lockdep_assert_held(&vpin_usage_lock);
+	hash_for_each_possible(vpin_usage_table, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+static struct vpin_usage *vpin_usage_get(const struct cred *cred)
+{
+	struct vpin_usage *u, *fresh;
+	const struct cred *old;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return NULL;
+	spin_lock(&vpin_usage_lock);
+	u = vpin_usage_lookup(cred->uid);
+	if (u) {
+		refcount_inc(&u->ref);
+	} else {
+		u = fresh;
+		fresh = NULL;
+		refcount_set(&u->ref, 1);
+		u->uid = cred->uid;
+		hash_add(vpin_usage_table, &u->node, __kuid_val(u->uid));
+	}
+	old = u->cred;
+	u->cred = get_cred(cred);
+	spin_unlock(&vpin_usage_lock);
+	if (old)
+		put_cred(old);
+	kfree(fresh);
+	return u;
+}
+
+static void vpin_usage_put(struct vpin_usage *u)
+{
+	if (!u || !refcount_dec_and_lock(&u->ref, &vpin_usage_lock))
+		return;
+	hash_del(&u->node);
+	spin_unlock(&vpin_usage_lock);
+	put_cred(u->cred);
+	kfree(u);
+}
+
+/* Groups of the opener: its gid, effective gid, supplementary groups. */
+static bool vpin_cred_in_group(const struct cred *cred, kgid_t gid)
+{
+	const struct group_info *gi = cred->group_info;
+	int i;
+
+	if (gid_eq(cred->gid, gid) || gid_eq(cred->egid, gid))
+		return true;
+	for (i = 0; gi && i < gi->ngroups; i++)
+		if (gid_eq(gi->gid[i], gid))
+			return true;
+	return false;
+}
+
+/* A prefix matches at a path component boundary. */
+static bool vpin_path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(path, prefix, n))
+		return false;
+	return prefix[n - 1] == '/' || path[n] == '/' || path[n] == '\0';
+}
+
+static bool vpin_rule_matches(const struct vpin_rule *r,
+			      const struct cred *cred, const char *path)
+{
+	u32 i;
+
+	if (r->nusers) {
+		for (i = 0; i < r->nusers; i++)
+			if (uid_eq(r->users[i], cred->uid))
+				break;
+		if (i == r->nusers)
+			return false;
+	}
+	if (r->ngroups) {
+		for (i = 0; i < r->ngroups; i++)
+			if (vpin_cred_in_group(cred, r->groups[i]))
+				break;
+		if (i == r->ngroups)
+			return false;
+	}
+	if (r->npaths) {
+		if (!path)
+			return false;
+		for (i = 0; i < r->npaths; i++)
+			if (vpin_path_under(path, r->paths[i]))
+				break;
+		if (i == r->npaths)
+			return false;
+	}
+	return true;
+}
+
+/* The first rule that matches, or the defaults. */
+static struct vpin_rule *vpin_rules_match(struct vpin_rules *set,
+					  const struct cred *cred,
+					  const char *path)
+{
+	u32 i;
+
+	for (i = 0; i < set->nrules; i++)
+		if (vpin_rule_matches(&set->rules[i], cred, path))
+			return &set->rules[i];
+	return &set->defaults;
+}
+
+/*
+ * The file's path for matching: d_path() as the caller sees it, if looking
+ * it up from the root of the initial mount namespace (pid 1's), without
+ * following symlinks, reaches the same inode. NULL otherwise.
+ */
+static const char *vpin_policy_path(struct file *file, char *buf)
+{
+	struct path root = {}, found;
+	struct task_struct *init;
+	const char *path;
+	int ret;
+
+	if (!current->fs)
+		return NULL;
+	path = d_path(&file->f_path, buf, PATH_MAX);
+	if (IS_ERR(path) || *path != '/')
+		return NULL;
+
+	rcu_read_lock();
+	init = pid_task(find_pid_ns(1, &init_pid_ns), PIDTYPE_PID);
+	if (init)
+		get_task_struct(init);
+	rcu_read_unlock();
+	if (!init)
+		return NULL;
+	task_lock(init);
+	if (init->fs)
+		get_fs_root(init->fs, &root);
+	task_unlock(init);
+	put_task_struct(init);
+	if (!root.mnt)
+		return NULL;
+	ret = vfs_path_lookup(root.dentry, root.mnt, path, LOOKUP_NO_SYMLINKS,
+			      &found);
+	path_put(&root);
+	if (ret)
+		return NULL;
+	if (d_inode(found.dentry) != file_inode(file))
+		path = NULL;
+	path_put(&found);
+	return path;
+}
+
+/* Memory that is not a file's, for the rules: shmem, memfd, hugetlb. */
+static bool vpin_file_is_memory(struct file *file)
+{
+	return shmem_file(file) ||
+	       file_inode(file)->i_sb->s_magic == HUGETLBFS_MAGIC;
+}
+
+static atomic64_t vpin_denied_suppressed = ATOMIC64_INIT(0);
+static DEFINE_RATELIMIT_STATE(vpin_denied_rs, HZ, 20);
+
+static void vpin_policy_denied(struct vpin_session *s, u32 op,
+			       struct file *file, const struct vpin_rules *set,
+			       struct vpin_rule *rule, int err)
+{
+	struct vpin_denial d = {
+		.uid = s->uid,
+		.pid = task_tgid_nr(current),
+		.op = op,
+		.file = file,
+		.rule = rule == &set->defaults ? "" : rule->name,
+		.error = -err,
+	};
+
+	atomic64_inc(&rule->denies);
+	if (!__ratelimit(&vpin_denied_rs)) {
+		atomic64_inc(&vpin_denied_suppressed);
+		return;
+	}
+	d.suppressed = atomic64_xchg(&vpin_denied_suppressed, 0);
+	get_task_comm(d.comm, current);
+	vpin_nl_policy_denied(&d);
+}
+
+/*
+ * Judge a request of @s for @op and charge @amount (VPIN_Q_*) to its uid's
+ * usage. Without a rule set everything is allowed and only counted.
+ */
+static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
+			     u32 op, struct file *file, const u64 *amount,
+			     struct vpin_grant *grant)
+{
+	struct vpin_rules *set = vpin_rules_get();
+	struct vpin_rule *rule = NULL;
+	const char *path = NULL;
+	char *buf = NULL;
+	int ret = 0, q;
+
+	if (set) {
+		if (file && set->has_paths && !vpin_file_is_memory(file)) {
+			buf = kmalloc(PATH_MAX, GFP_KERNEL);
+			if (!buf) {
+				vpin_rules_put(set);
+				return -ENOMEM;
+			}
+			path = vpin_policy_path(file, buf);
+		}
+		rule = vpin_rules_match(set, s->cred, path);
+		atomic64_inc(&rule->hits);
+		if (op != VPIN_OP_SESSION && !(rule->allow & VPIN_ALLOW(op)))
+			ret = -EPERM;
+	}
+
+	spin_lock(&vpin_usage_lock);
+	for (q = 0; !ret && rule && q < VPIN_Q_N; q++) {
+		u64 max = rule->max[q], want = u->used[q] + amount[q];
+
+		if (q == VPIN_Q_PINNED && max != VPIN_NO_QUOTA)
+			max >>= PAGE_SHIFT;
+		if (amount[q] && (want > max || want < u->used[q]))
+			ret = -EDQUOT;
+	}
+	if (!ret)
+		for (q = 0; q < VPIN_Q_N; q++)
+			u->used[q] += amount[q];
+	spin_unlock(&vpin_usage_lock);
+
+	if (ret)
+		vpin_policy_denied(s, op, file, set, rule, ret);
+	else if (grant && rule)
+		*grant = (struct vpin_grant) {
+			.break_ms = rule->break_ms,
+			.on_revoke = rule->on_revoke,
+		};
+	kfree(buf);
+	vpin_rules_put(set);
+	return ret;
+}
+
+static void vpin_usage_refund(struct vpin_usage *u, int q, u64 n)
+{
+	spin_lock(&vpin_usage_lock);
+	u->used[q] -= n;
+	spin_unlock(&vpin_usage_lock);
+}
+
+int vpin_policy_open(struct vpin_session *s)
+{
+	u64 amount[VPIN_Q_N] = { [VPIN_Q_SESSIONS] = 1 };
+	int ret;
+
+	s->usage = vpin_usage_get(s->cred);
+	if (!s->usage)
+		return -ENOMEM;
+	ret = vpin_policy_judge(s, s->usage, VPIN_OP_SESSION, NULL, amount,
+				NULL);
+	if (ret) {
+		vpin_usage_put(s->usage);
+		s->usage = NULL;
+	}
+	return ret;
+}
+
+void vpin_policy_close(struct vpin_session *s)
+{
+	vpin_usage_refund(s->usage, VPIN_Q_SESSIONS, 1);
+}
+
+void vpin_policy_free(struct vpin_session *s)
+{
+	vpin_usage_put(s->usage);
+}
+
+int vpin_policy_pin(struct vpin_session *s, struct file *file,
+		    unsigned long npages)
+{
+	u64 amount[VPIN_Q_N] = { [VPIN_Q_PINNED] = npages };
+	u32 op = file && !vpin_file_is_memory(file) ? VPIN_OP_PIN_FILE :
+						     VPIN_OP_PIN;
+
+	return vpin_policy_judge(s, s->usage, op, file, amount, NULL);
+}
+
+void vpin_policy_pin_done(struct vpin_session *s, unsigned long npages)
+{
+	vpin_usage_refund(s->usage, VPIN_Q_PINNED, npages);
+}
+
+/*
+ * A lease is counted until it ends, orphaned or not: it holds its own
+ * reference on the usage, returned in @usage.
+ */
+int vpin_policy_lease(struct vpin_session *s, struct file *file, u32 type,
+		      struct vpin_usage **usage, struct vpin_grant *grant)
+{
+	bool exclusive = type == VPIN_LEASE_EXCLUSIVE;
+	u64 amount[VPIN_Q_N] = {
+		[VPIN_Q_LEASES] = 1,
+		[VPIN_Q_EXCLUSIVE] = exclusive,
+	};
+	int ret;
+
+	*grant = (struct vpin_grant) {};
+	ret = vpin_policy_judge(s, s->usage, exclusive ? VPIN_OP_EXCLUSIVE :
+				VPIN_OP_BREAKABLE, file, amount, grant);
+	if (ret)
+		return ret;
+	refcount_inc(&s->usage->ref);
+	*usage = s->usage;
+	return 0;
+}
+
+void vpin_policy_lease_done(struct vpin_usage *u, u32 type)
+{
+	if (!u)
+		return;
+	spin_lock(&vpin_usage_lock);
+	u->used[VPIN_Q_LEASES]--;
+	if (type == VPIN_LEASE_EXCLUSIVE)
+		u->used[VPIN_Q_EXCLUSIVE]--;
+	spin_unlock(&vpin_usage_lock);
+	vpin_usage_put(u);
+}
+
+/* Parsing VPIN_CMD_SET_POLICY. */
+
+static void vpin_rule_error(struct netlink_ext_ack *extack,
+			    const struct nlattr *attr, int index,
+			    const char *msg)
+{
+	char where[24];
+
+	if (index < 0)
+		strscpy(where, "defaults", sizeof(where));
+	else
+		snprintf(where, sizeof(where), "rule %d", index);
+	NL_SET_BAD_ATTR(extack, attr);
+	NL_SET_ERR_MSG_FMT(extack, "%s: %s", where, msg);
+}
+
+/* A NUL-terminated string of 2 .. @max bytes with no NUL inside. */
+static bool vpin_attr_string(const struct nlattr *a, size_t max)
+{
+	size_t len = nla_len(a);
+
+	return len >= 2 && len <= max && strnlen(nla_data(a), len) == len - 1;
+}
+
+static int vpin_rule_parse(const struct nlattr *nest, struct vpin_rule *r,
+			   int index, struct netlink_ext_ack *extack)
+{
+	static const u8 quota[] = {
+		[VPIN_RULE_A_MAX_PINNED] = VPIN_Q_PINNED,
+		[VPIN_RULE_A_MAX_SESSIONS] = VPIN_Q_SESSIONS,
+		[VPIN_RULE_A_MAX_LEASES] = VPIN_Q_LEASES,
+		[VPIN_RULE_A_MAX_EXCLUSIVE] = VPIN_Q_EXCLUSIVE,
+	};
+	unsigned long seen = 0;
+	const struct nlattr *a;
+	const char *msg;
+	int rem, q;
+	u32 v;
+
+	r->allow = __VPIN_ALLOW_ALL;
+	for (q = 0; q < VPIN_Q_N; q++)
+		r->max[q] = VPIN_NO_QUOTA;
+
+	nla_for_each_nested(a, nest, rem) {
+		int type = nla_type(a);
+		bool repeat = type == VPIN_RULE_A_USER ||
+			      type == VPIN_RULE_A_GROUP ||
+			      type == VPIN_RULE_A_PATH;
+
+		msg = "repeated attribute";
+		if (type <= VPIN_RULE_A_MAX && !repeat &&
+		    __test_and_set_bit(type, &seen))
+			goto err;
+		msg = "wrong attribute length";
+		switch (type) {
+		case VPIN_RULE_A_NAME:
+			if (index < 0) {
+				msg = "the defaults have no name";
+				goto err;
+			}
+			msg = "name: empty, too long or not terminated";
+			if (!vpin_attr_string(a, VPIN_POLICY_NAME_MAX))
+				goto err;
+			strscpy(r->name, nla_data(a), sizeof(r->name));
+			break;
+		case VPIN_RULE_A_USER:
+		case VPIN_RULE_A_GROUP:
+			if (index < 0) {
+				msg = "the defaults match everyone";
+				goto err;
+			}
+			if (nla_len(a) != sizeof(u32))
+				goto err;
+			v = nla_get_u32(a);
+			msg = "more than 64 users or groups";
+			if (type == VPIN_RULE_A_USER) {
+				if (r->nusers == VPIN_POLICY_MAX_IDS)
+					goto err;
+				r->users[r->nusers] = make_kuid(&init_user_ns, v);
+				msg = "invalid uid";
+				if (!uid_valid(r->users[r->nusers++]))
+					goto err;
+			} else {
+				if (r->ngroups == VPIN_POLICY_MAX_IDS)
+					goto err;
+				r->groups[r->ngroups] = make_kgid(&init_user_ns, v);
+				msg = "invalid gid";
+				if (!gid_valid(r->groups[r->ngroups++]))
+					goto err;
+			}
+			break;
+		case VPIN_RULE_A_PATH:
+			if (index < 0) {
+				msg = "the defaults match every file";
+				goto err;
+			}
+			msg = "path: not terminated, empty or too long";
+			if (!vpin_attr_string(a, VPIN_POLICY_PATH_MAX))
+				goto err;
+			msg = "path: not absolute";
+			if (*(const char *)nla_data(a) != '/')
+				goto err;
+			msg = "more than 64 paths";
+			if (r->npaths == VPIN_POLICY_MAX_PATHS)
+				goto err;
+			r->paths[r->npaths] = kstrdup(nla_data(a),
+						      GFP_KERNEL_ACCOUNT);
+			if (!r->paths[r->npaths])
+				return -ENOMEM;
+			r->npaths++;
+			break;
+		case VPIN_RULE_A_ALLOW:
+			if (nla_len(a) != sizeof(u32))
+				goto err;
+			r->allow = nla_get_u32(a);
+			msg = "unknown operation in allow";
+			if (r->allow & ~__VPIN_ALLOW_ALL)
+				goto err;
+			break;
+		case VPIN_RULE_A_MAX_PINNED:
+			if (nla_len(a) != sizeof(u64))
+				goto err;
+			r->max[VPIN_Q_PINNED] = nla_get_u64(a);
+			break;
+		case VPIN_RULE_A_MAX_SESSIONS:
+		case VPIN_RULE_A_MAX_LEASES:
+		case VPIN_RULE_A_MAX_EXCLUSIVE:
+			if (nla_len(a) != sizeof(u32))
+				goto err;
+			r->max[quota[type]] = nla_get_u32(a);
+			break;
+		case VPIN_RULE_A_BREAK_TIME_MS:
+			if (nla_len(a) != sizeof(u32))
+				goto err;
+			r->break_ms = nla_get_u32(a);
+			r->has_break = true;
+			msg = "break time not within 1 ms and a day";
+			if (!r->break_ms || r->break_ms > VPIN_POLICY_BREAK_MAX_MS)
+				goto err;
+			break;
+		case VPIN_RULE_A_ON_REVOKE:
+			if (nla_len(a) != sizeof(u32))
+				goto err;
+			r->on_revoke = nla_get_u32(a);
+			r->has_revoke = true;
+			msg = "unknown on_revoke";
+			if (r->on_revoke >= __VPIN_REVOKE_LAST)
+				goto err;
+			break;
+		default:
+			msg = "unknown attribute";
+			goto err;
+		}
+	}
+	if (rem) {
+		vpin_rule_error(extack, nest, index, "trailing bytes");
+		return -EINVAL;
+	}
+	if (index >= 0 && !r->name[0]) {
+		vpin_rule_error(extack, nest, index, "no name");
+		return -EINVAL;
+	}
+	return 0;
+err:
+	vpin_rule_error(extack, a, index, msg);
+	return -EINVAL;
+}
+
+/*
+ * A complete new set from a SET_POLICY request (VPIN_A_POLICY, then
+ * VPIN_A_RULE at the top level, in order), or an error with nothing kept.
+ */
+static struct vpin_rules *vpin_rules_parse(struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	const struct nlattr *a, *defaults = NULL;
+	struct nlattr empty = { .nla_len = NLA_HDRLEN };
+	struct vpin_rules *set;
+	u32 n = 0, i, j;
+	int rem, ret;
+
+	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem)
+		n += nla_type(a) == VPIN_A_RULE;
+	if (n > VPIN_POLICY_MAX_RULES) {
+		NL_SET_ERR_MSG(extack, "policy: more than 1024 rules");
+		return ERR_PTR(-EINVAL);
+	}
+	nla_for_each_nested(a, info->attrs[VPIN_A_POLICY], rem) {
+		if (nla_type(a) != VPIN_POLICY_A_DEFAULTS || defaults) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "policy: unknown or repeated attribute");
+			return ERR_PTR(-EINVAL);
+		}
+		defaults = a;
+	}
+	if (rem) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[VPIN_A_POLICY],
+				    "policy: trailing bytes");
+		return ERR_PTR(-EINVAL);
+	}
+
+	set = kvzalloc(struct_size(set, rules, n), GFP_KERNEL_ACCOUNT);
+	if (!set)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&set->ref);
+	set->nrules = n;
+	ret = vpin_rule_parse(defaults ?: &empty, &set->defaults, -1, extack);
+	i = 0;
+	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (ret)
+			break;
+		if (nla_type(a) != VPIN_A_RULE)
+			continue;
+		ret = vpin_rule_parse(a, &set->rules[i], i, extack);
+		for (j = 0; !ret && j < i; j++) {
+			if (!strcmp(set->rules[j].name, set->rules[i].name)) {
+				vpin_rule_error(extack, a, i, "duplicate name");
+				ret = -EINVAL;
+			}
+		}
+		set->has_paths |= set->rules[i].npaths > 0;
+		i++;
+	}
+	if (ret) {
+		vpin_rules_free(set);
+		return ERR_PTR(ret);
+	}
+	return set;
+}
+
+int vpin_policy_nl_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[VPIN_A_POLICY];
+	struct vpin_rules *set = NULL, *old;
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	u64 gen;
+
+	if (!netlink_capable(skb, CAP_SYS_ADMIN))
+		return -EPERM;
+	if (attr) {
+		set = vpin_rules_parse(info);
+		if (IS_ERR(set))
+			return PTR_ERR(set);
+	} else if (info->attrs[VPIN_A_RULE]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[VPIN_A_RULE],
+				    "policy: rules without VPIN_A_POLICY");
+		return -EINVAL;
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		vpin_rules_put(set);
+		return -ENOMEM;
+	}
+
+	mutex_lock(&vpin_rules_mutex);
+	gen = ++vpin_generation;
+	if (set)
+		set->generation = gen;
+	old = rcu_replace_pointer(vpin_active, set,
+				  lockdep_is_held(&vpin_rules_mutex));
+	mutex_unlock(&vpin_rules_mutex);
+	/* Readers hold a reference once past rcu_read_unlock(). */
+	synchronize_rcu();
+	vpin_rules_put(old);
+	vpin_nl_policy_changed(gen, set ? set->nrules : 0);
+
+	hdr = vpin_nl_reply_put(msg, info, VPIN_CMD_SET_POLICY);
+	if (!hdr)
+		goto err;
+	nest = nla_nest_start(msg, VPIN_A_POLICY);
+	if (!nest || nla_put_u64_64bit(msg, VPIN_POLICY_A_GENERATION, gen,
+				       VPIN_POLICY_A_PAD))
+		goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int vpin_put_rule(struct sk_buff *skb, int attr,
+			 const struct vpin_rule *r, int index, u32 *path)
+{
+	static const u8 quota_attr[VPIN_Q_N] = {
+		[VPIN_Q_SESSIONS] = VPIN_RULE_A_MAX_SESSIONS,
+		[VPIN_Q_LEASES] = VPIN_RULE_A_MAX_LEASES,
+		[VPIN_Q_EXCLUSIVE] = VPIN_RULE_A_MAX_EXCLUSIVE,
+	};
+	struct nlattr *nest = nla_nest_start(skb, attr);
+	bool first = !*path;
+	u32 i;
+	int q;
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (index >= 0 && (nla_put_u32(skb, VPIN_RULE_A_INDEX, index) ||
+			   (first && nla_put_string(skb, VPIN_RULE_A_NAME, r->name))))
+		goto err;
+	if (first) {
+		if (nla_put_u32(skb, VPIN_RULE_A_ALLOW, r->allow) ||
+		    nla_put_u64_64bit(skb, VPIN_RULE_A_HITS,
+				      atomic64_read(&r->hits), VPIN_RULE_A_PAD) ||
+		    nla_put_u64_64bit(skb, VPIN_RULE_A_DENIES,
+				      atomic64_read(&r->denies), VPIN_RULE_A_PAD) ||
+		    (r->max[VPIN_Q_PINNED] != VPIN_NO_QUOTA &&
+		     nla_put_u64_64bit(skb, VPIN_RULE_A_MAX_PINNED,
+				       r->max[VPIN_Q_PINNED], VPIN_RULE_A_PAD)) ||
+		    (r->has_break &&
+		     nla_put_u32(skb, VPIN_RULE_A_BREAK_TIME_MS, r->break_ms)) ||
+		    (r->has_revoke &&
+		     nla_put_u32(skb, VPIN_RULE_A_ON_REVOKE, r->on_revoke)))
+			goto err;
+		for (q = VPIN_Q_SESSIONS; q < VPIN_Q_N; q++)
+			if (r->max[q] != VPIN_NO_QUOTA &&
+			    nla_put_u32(skb, quota_attr[q], r->max[q]))
+				goto err;
+		for (i = 0; i < r->nusers; i++)
+			if (nla_put_u32(skb, VPIN_RULE_A_USER,
+					from_kuid_munged(&init_user_ns, r->users[i])))
+				goto err;
+		for (i = 0; i < r->ngroups; i++)
+			if (nla_put_u32(skb, VPIN_RULE_A_GROUP,
+					from_kgid_munged(&init_user_ns, r->groups[i])))
+				goto err;
+	}
+	/* Paths as far as they fit; the rest continues in the next message. */
+	for (i = *path; i < r->npaths; i++) {
+		if (nla_put_string(skb, VPIN_RULE_A_PATH, r->paths[i])) {
+			if (i == *path && !first)
+				goto err;
+			break;
+		}
+	}
+	if (i == *path && i < r->npaths)
+		goto err;
+	*path = i == r->npaths ? 0 : i;
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/*
+ * Dump state: [0] the set dumped (referenced; NULL: none loaded), [1] the
+ * next message (0: the header, then 1 + rule index), [2] the next path of
+ * that rule, [3] the generation when no set is loaded.
+ */
+int vpin_policy_nl_dump_start(struct netlink_callback *cb)
+{
+	struct vpin_rules *set = vpin_rules_get();
+
+	cb->args[0] = (long)set;
+	cb->args[1] = 0;
+	cb->args[2] = 0;
+	mutex_lock(&vpin_rules_mutex);
+	cb->args[3] = vpin_generation;
+	mutex_unlock(&vpin_rules_mutex);
+	return 0;
+}
+
+int vpin_policy_nl_dump_done(struct netlink_callback *cb)
+{
+	vpin_rules_put((struct vpin_rules *)cb->args[0]);
+	return 0;
+}
+
+int vpin_policy_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vpin_rules *set = (struct vpin_rules *)cb->args[0];
+	u64 gen = set ? set->generation : cb->args[3];
+	struct nlattr *nest;
+	u32 path;
+	void *hdr;
+	int ret;
+
+	for (;;) {
+		unsigned long pos = cb->args[1];
+
+		if (pos && (!set || pos > set->nrules))
+			break;
+		if (vpin_nl_dump_put(skb, cb, &hdr))
+			break;
+		nest = nla_nest_start(skb, VPIN_A_POLICY);
+		if (!nest ||
+		    nla_put_u64_64bit(skb, VPIN_POLICY_A_GENERATION, gen,
+				      VPIN_POLICY_A_PAD))
+			goto full;
+		path = cb->args[2];
+		if (!pos) {
+			if ((set && nla_put_flag(skb, VPIN_POLICY_A_LOADED)) ||
+			    nla_put_u32(skb, VPIN_POLICY_A_RULES,
+					set ? set->nrules : 0) ||
+			    (set && vpin_put_rule(skb, VPIN_POLICY_A_DEFAULTS,
+						  &set->defaults, -1, &path)))
+				goto full;
+			nla_nest_end(skb, nest);
+		} else {
+			nla_nest_end(skb, nest);
+			ret = vpin_put_rule(skb, VPIN_A_RULE, &set->rules[pos - 1],
+					    pos - 1, &path);
+			if (ret)
+				goto full;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[2] = path;
+		if (!path)
+			cb->args[1]++;
+	}
+	return skb->len;
+full:
+	genlmsg_cancel(skb, hdr);
+	/* Nothing fit in an empty message: no progress is possible. */
+	return skb->len ? skb->len : -EMSGSIZE;
+}
+
+/* GET_USAGE: [0] the hash bucket, [1] the position in it, [2] viewer, [3] admin. */
+int vpin_usage_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	static const u8 quota_attr[VPIN_Q_N] = {
+		[VPIN_Q_SESSIONS] = VPIN_USAGE_A_MAX_SESSIONS,
+		[VPIN_Q_LEASES] = VPIN_USAGE_A_MAX_LEASES,
+		[VPIN_Q_EXCLUSIVE] = VPIN_USAGE_A_MAX_EXCLUSIVE,
+	};
+	bool admin = netlink_capable(cb->skb, CAP_SYS_ADMIN);
+	kuid_t viewer = sock_i_uid(NETLINK_CB(cb->skb).sk);
+	struct vpin_rules *set = vpin_rules_get();
+	struct vpin_usage *u;
+	struct nlattr *nest;
+	unsigned long bkt, pos;
+	void *hdr;
+	int q;
+
+	spin_lock(&vpin_usage_lock);
+	for (bkt = cb->args[0]; bkt < HASH_SIZE(vpin_usage_table); bkt++) {
+		pos = 0;
+		hlist_for_each_entry(u, &vpin_usage_table[bkt], node) {
+			const struct vpin_rule *r;
+
+			if (pos++ < cb->args[1])
+				continue;
+			if (!admin && !uid_eq(u->uid, viewer)) {
+				cb->args[1] = pos;
+				continue;
+			}
+			r = set ? vpin_rules_match(set, u->cred, NULL) : NULL;
+			if (vpin_nl_dump_put(skb, cb, &hdr))
+				goto out;
+			nest = nla_nest_start(skb, VPIN_A_USAGE);
+			if (!nest ||
+			    nla_put_u32(skb, VPIN_USAGE_A_UID,
+					from_kuid_munged(&init_user_ns, u->uid)) ||
+			    nla_put_u64_64bit(skb, VPIN_USAGE_A_SESSIONS,
+					      u->used[VPIN_Q_SESSIONS], VPIN_USAGE_A_PAD) ||
+			    nla_put_u64_64bit(skb, VPIN_USAGE_A_PINNED_BYTES,
+					      u->used[VPIN_Q_PINNED] << PAGE_SHIFT,
+					      VPIN_USAGE_A_PAD) ||
+			    nla_put_u64_64bit(skb, VPIN_USAGE_A_LEASES,
+					      u->used[VPIN_Q_LEASES], VPIN_USAGE_A_PAD) ||
+			    nla_put_u64_64bit(skb, VPIN_USAGE_A_EXCLUSIVE,
+					      u->used[VPIN_Q_EXCLUSIVE], VPIN_USAGE_A_PAD) ||
+			    (r && nla_put_string(skb, VPIN_USAGE_A_RULE,
+						 r == &set->defaults ? "" : r->name)) ||
+			    (r && r->max[VPIN_Q_PINNED] != VPIN_NO_QUOTA &&
+			     nla_put_u64_64bit(skb, VPIN_USAGE_A_MAX_PINNED,
+					       r->max[VPIN_Q_PINNED], VPIN_USAGE_A_PAD)))
+				goto cancel;
+			for (q = VPIN_Q_SESSIONS; r && q < VPIN_Q_N; q++)
+				if (r->max[q] != VPIN_NO_QUOTA &&
+				    nla_put_u32(skb, quota_attr[q], r->max[q]))
+					goto cancel;
+			nla_nest_end(skb, nest);
+			genlmsg_end(skb, hdr);
+			cb->args[1] = pos;
+		}
+		cb->args[1] = 0;
+		cb->args[0] = bkt + 1;
+	}
+	goto out;
+cancel:
+	genlmsg_cancel(skb, hdr);
+out:
+	spin_unlock(&vpin_usage_lock);
+	vpin_rules_put(set);
+	return skb->len;
+}
+
+void vpin_policy_exit(void)
+{
+	vpin_rules_put(rcu_replace_pointer(vpin_active, NULL, true));
+}

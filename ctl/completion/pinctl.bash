@@ -19,7 +19,7 @@ _pinctl()
     local cur prev words cword
     _init_completion || return
 
-    local commands="info status list monitor check prepare lease pin run"
+    local commands="info status list monitor check prepare lease pin run policy"
     local i command=""
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
@@ -83,6 +83,37 @@ _pinctl()
         ;;
     info)
         _pinctl_words "-h --help"
+        ;;
+    policy)
+        local k action=""
+        for ((k = i + 1; k < cword; k++)); do
+            case ${words[k]} in
+            -d | --device) ((k++)) ;;
+            -*) ;;
+            *)
+                action=${words[k]}
+                break
+                ;;
+            esac
+        done
+        case $action in
+        "")
+            _pinctl_words "show usage load clear -h --help"
+            ;;
+        show | usage)
+            _pinctl_words "-j --json -h --help"
+            ;;
+        load)
+            if [[ $cur == -* ]]; then
+                _pinctl_words "-h --help"
+            elif ((cword == k + 1)); then
+                _filedir
+            fi
+            ;;
+        clear)
+            _pinctl_words "-h --help"
+            ;;
+        esac
         ;;
     esac
 } &&

@@ -35,6 +35,8 @@ constexpr std::array commands{
     Command{"pin", "Run a command while a file's range is mapped and pinned", pinctl::setup_pin},
     Command{"run", "Run a command whose shared mappings of FS-DAX files devices can pin",
             pinctl::setup_run},
+    Command{"policy", "Show, load or clear the rules that decide who may pin and lease",
+            pinctl::setup_policy},
 };
 
 int run(int argc, char **argv)

@@ -11,12 +11,13 @@ namespace vpin {
 
 namespace {
 
-constexpr std::array<std::pair<std::uint64_t, std::string_view>, 5> feature_names{{
+constexpr std::array<std::pair<std::uint64_t, std::string_view>, 6> feature_names{{
     {VPIN_FEATURE_PIN, "pin"},
     {VPIN_FEATURE_LEASE_EXCLUSIVE, "lease-exclusive"},
     {VPIN_FEATURE_NETLINK, "netlink"},
     {VPIN_FEATURE_LEASE_BREAKABLE, "lease-breakable"},
     {VPIN_FEATURE_MAP, "map"},
+    {VPIN_FEATURE_POLICY, "policy"},
 }};
 
 void append(std::string &list, std::string_view item)

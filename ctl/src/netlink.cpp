@@ -6,6 +6,8 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
+#include <fmt/core.h>
+
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -45,6 +47,7 @@ int to_errno(int nl_error)
     case NLE_OPNOTSUPP: return EOPNOTSUPP;
     case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
     case NLE_INVAL: return EINVAL;
+    case NLE_MSGSIZE: return EMSGSIZE;
     default: return EIO;
     }
 }
@@ -189,16 +192,15 @@ Netlink::Netlink() : sock_{connect()}, family_{resolve_family(sock_.get())}
     ::setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
 }
 
-bool Netlink::transact(std::uint8_t cmd, const char *name, bool dump,
-                       std::optional<std::uint64_t> session, const Handler &handler)
+namespace {
+
+// The one request path: sends `msg`, a request of the family, and feeds each
+// reply message to `handler` until the ack, the end of the dump or an error.
+// Returns false if a dump was interrupted by a concurrent change.
+bool exchange(nl_sock *sock, nl_msg *msg, const char *name,
+              const std::function<void(nlmsghdr *)> &handler)
 {
-    Message msg{check_alloc(nlmsg_alloc())};
-    const int flags = dump ? NLM_F_DUMP : NLM_F_ACK;
-    if (!genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, flags, cmd,
-                     VPIN_GENL_VERSION) ||
-        (session && nla_put_u64(msg.get(), VPIN_A_SESSION_ID, *session) < 0))
-        throw std::bad_alloc{};
-    if (const int err = nl_send_auto(sock_.get(), msg.get()); err < 0)
+    if (const int err = nl_send_auto(sock, msg); err < 0)
         fail(err, name);
 
     Callbacks cb{check_alloc(nl_cb_alloc(NL_CB_DEFAULT))};
@@ -209,7 +211,7 @@ bool Netlink::transact(std::uint8_t cmd, const char *name, bool dump,
     nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_ack, &reply);
     nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &reply);
     while (!reply.done && !reply.exception) {
-        const int err = nl_recvmsgs(sock_.get(), cb.get());
+        const int err = nl_recvmsgs(sock, cb.get());
         if (err == -NLE_DUMP_INTR) {
             reply.interrupted = true;
             break;
@@ -224,6 +226,56 @@ bool Netlink::transact(std::uint8_t cmd, const char *name, bool dump,
         throw std::system_error{reply.error, std::generic_category(),
                                 reply.extack.empty() ? name : std::string{name} + ": " + reply.extack};
     return !reply.interrupted;
+}
+
+// A request of the family without attributes, in a message of `size` bytes
+// (0: libnl's default).
+Message request(int family, std::uint8_t cmd, bool dump, std::size_t size = 0)
+{
+    Message msg{check_alloc(size ? nlmsg_alloc_size(size) : nlmsg_alloc())};
+    const int flags = dump ? NLM_F_DUMP : NLM_F_ACK;
+    if (!genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd, VPIN_GENL_VERSION))
+        throw std::bad_alloc{};
+    return msg;
+}
+
+// A rule set travels in one message, and the kernel refuses a message
+// longer than the socket's send buffer less 32 bytes (EMSGSIZE). The buffer
+// grows on demand up to this, as far as net.core.wmem_max lets it.
+constexpr int policy_send_buffer = 4 << 20;
+constexpr std::size_t send_overhead = 32;
+
+int send_buffer(int fd)
+{
+    int size = 0;
+    socklen_t len = sizeof size;
+    if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) < 0)
+        throw std::system_error{errno, std::generic_category(), "getsockopt SO_SNDBUF"};
+    return size;
+}
+
+void make_room(nl_sock *sock, std::uint32_t length, const char *name)
+{
+    const int fd = nl_socket_get_fd(sock);
+    if (static_cast<std::size_t>(send_buffer(fd)) >= length + send_overhead)
+        return;
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &policy_send_buffer, sizeof policy_send_buffer);
+    if (static_cast<std::size_t>(send_buffer(fd)) < length + send_overhead)
+        throw std::system_error{EMSGSIZE, std::generic_category(),
+                                fmt::format("{}: the rule set ({} bytes) is larger than a netlink "
+                                            "socket's send buffer may be (net.core.wmem_max)",
+                                            name, length)};
+}
+
+} // namespace
+
+bool Netlink::transact(std::uint8_t cmd, const char *name, bool dump,
+                       std::optional<std::uint64_t> session, const Handler &handler)
+{
+    const Message msg = request(family_, cmd, dump);
+    if (session && nla_put_u64(msg.get(), VPIN_A_SESSION_ID, *session) < 0)
+        throw std::bad_alloc{};
+    return exchange(sock_.get(), msg.get(), name, handler);
 }
 
 template <typename T>
@@ -264,6 +316,44 @@ std::vector<Pin> Netlink::pins(std::optional<std::uint64_t> session)
 std::vector<Lease> Netlink::leases(std::optional<std::uint64_t> session)
 {
     return dump(VPIN_CMD_GET_LEASES, "VPIN_CMD_GET_LEASES", parse_lease, session);
+}
+
+std::uint64_t Netlink::set_policy(const Policy *policy)
+{
+    constexpr const char *name = "VPIN_CMD_SET_POLICY";
+    const Message msg = request(family_, VPIN_CMD_SET_POLICY, false,
+                                policy ? policy_message_size(*policy) : 0);
+    if (policy) {
+        put_policy(msg.get(), *policy);
+        make_room(sock_.get(), nlmsg_hdr(msg.get())->nlmsg_len, name);
+    }
+
+    std::optional<std::uint64_t> generation;
+    exchange(sock_.get(), msg.get(), name,
+             [&](nlmsghdr *reply) { generation = parse_generation(reply); });
+    if (!generation)
+        throw std::system_error{EBADMSG, std::generic_category(), std::string{name} + ": no reply"};
+    return *generation;
+}
+
+PolicyState Netlink::policy()
+{
+    constexpr const char *name = "VPIN_CMD_GET_POLICY";
+    for (int attempt = 0; attempt < dump_attempts; attempt++) {
+        PolicyDump dump;
+        if (transact(VPIN_CMD_GET_POLICY, name, true, std::nullopt,
+                     [&](nlmsghdr *msg) { dump.add(msg); }) &&
+            !dump.replaced())
+            return dump.result();
+    }
+    throw std::system_error{EAGAIN, std::generic_category(),
+                            std::string{name} + ": dump interrupted by changes " +
+                                std::to_string(dump_attempts) + " times"};
+}
+
+std::vector<Usage> Netlink::usage()
+{
+    return dump(VPIN_CMD_GET_USAGE, "VPIN_CMD_GET_USAGE", parse_usage, std::nullopt);
 }
 
 EventSocket::EventSocket() : sock_{connect()}

@@ -6,9 +6,11 @@
 
 #include <array>
 #include <cerrno>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 
 namespace vpin {
 
@@ -19,7 +21,7 @@ template <std::size_t Max>
 using Table = std::array<nlattr *, Max + 1>;
 
 template <std::size_t Max>
-using Policy = std::array<nla_policy, Max + 1>;
+using Checks = std::array<nla_policy, Max + 1>;
 
 constexpr nla_policy u32{NLA_U32, 0, 0};
 constexpr nla_policy u64{NLA_U64, 0, 0};
@@ -27,8 +29,8 @@ constexpr nla_policy string{NLA_STRING, 0, 0};
 constexpr nla_policy nested{NLA_NESTED, 0, 0};
 constexpr nla_policy flag{NLA_FLAG, 0, 0};
 
-constexpr Policy<VPIN_A_MAX> top_policy = [] {
-    Policy<VPIN_A_MAX> p{};
+constexpr Checks<VPIN_A_MAX> top_policy = [] {
+    Checks<VPIN_A_MAX> p{};
     p[VPIN_A_VERSION] = string;
     p[VPIN_A_ABI_VERSION] = u32;
     p[VPIN_A_STATS] = nested;
@@ -37,11 +39,14 @@ constexpr Policy<VPIN_A_MAX> top_policy = [] {
     p[VPIN_A_PIN] = nested;
     p[VPIN_A_LEASE] = nested;
     p[VPIN_A_EVENT] = nested;
+    p[VPIN_A_POLICY] = nested;
+    p[VPIN_A_USAGE] = nested;
+    p[VPIN_A_RULE] = nested;
     return p;
 }();
 
-constexpr Policy<VPIN_STATS_A_MAX> stats_policy = [] {
-    Policy<VPIN_STATS_A_MAX> p{};
+constexpr Checks<VPIN_STATS_A_MAX> stats_policy = [] {
+    Checks<VPIN_STATS_A_MAX> p{};
     p[VPIN_STATS_A_SESSIONS] = u64;
     p[VPIN_STATS_A_PINS] = u64;
     p[VPIN_STATS_A_PINNED_BYTES] = u64;
@@ -52,8 +57,8 @@ constexpr Policy<VPIN_STATS_A_MAX> stats_policy = [] {
     return p;
 }();
 
-constexpr Policy<VPIN_SESSION_A_MAX> session_policy = [] {
-    Policy<VPIN_SESSION_A_MAX> p{};
+constexpr Checks<VPIN_SESSION_A_MAX> session_policy = [] {
+    Checks<VPIN_SESSION_A_MAX> p{};
     p[VPIN_SESSION_A_ID] = u64;
     p[VPIN_SESSION_A_PID] = u32;
     p[VPIN_SESSION_A_UID] = u32;
@@ -64,16 +69,16 @@ constexpr Policy<VPIN_SESSION_A_MAX> session_policy = [] {
     return p;
 }();
 
-constexpr Policy<VPIN_FILE_A_MAX> file_policy = [] {
-    Policy<VPIN_FILE_A_MAX> p{};
+constexpr Checks<VPIN_FILE_A_MAX> file_policy = [] {
+    Checks<VPIN_FILE_A_MAX> p{};
     p[VPIN_FILE_A_DEV] = u32;
     p[VPIN_FILE_A_INO] = u64;
     p[VPIN_FILE_A_PATH] = string;
     return p;
 }();
 
-constexpr Policy<VPIN_PIN_A_MAX> pin_policy = [] {
-    Policy<VPIN_PIN_A_MAX> p{};
+constexpr Checks<VPIN_PIN_A_MAX> pin_policy = [] {
+    Checks<VPIN_PIN_A_MAX> p{};
     p[VPIN_PIN_A_SESSION_ID] = u64;
     p[VPIN_PIN_A_ID] = u32;
     p[VPIN_PIN_A_FLAGS] = u32;
@@ -87,8 +92,8 @@ constexpr Policy<VPIN_PIN_A_MAX> pin_policy = [] {
     return p;
 }();
 
-constexpr Policy<VPIN_LEASE_A_MAX> lease_policy = [] {
-    Policy<VPIN_LEASE_A_MAX> p{};
+constexpr Checks<VPIN_LEASE_A_MAX> lease_policy = [] {
+    Checks<VPIN_LEASE_A_MAX> p{};
     p[VPIN_LEASE_A_SESSION_ID] = u64;
     p[VPIN_LEASE_A_ID] = u32;
     p[VPIN_LEASE_A_TYPE] = u32;
@@ -102,8 +107,8 @@ constexpr Policy<VPIN_LEASE_A_MAX> lease_policy = [] {
     return p;
 }();
 
-constexpr Policy<VPIN_EVENT_A_MAX> event_policy = [] {
-    Policy<VPIN_EVENT_A_MAX> p{};
+constexpr Checks<VPIN_EVENT_A_MAX> event_policy = [] {
+    Checks<VPIN_EVENT_A_MAX> p{};
     p[VPIN_EVENT_A_TYPE] = u32;
     p[VPIN_EVENT_A_SESSION_ID] = u64;
     p[VPIN_EVENT_A_PID] = u32;
@@ -111,6 +116,56 @@ constexpr Policy<VPIN_EVENT_A_MAX> event_policy = [] {
     p[VPIN_EVENT_A_OBJECT_ID] = u32;
     p[VPIN_EVENT_A_PAGES] = u64;
     p[VPIN_EVENT_A_FILE] = nested;
+    p[VPIN_EVENT_A_COMM] = string;
+    p[VPIN_EVENT_A_OPERATION] = u32;
+    p[VPIN_EVENT_A_RULE] = string;
+    p[VPIN_EVENT_A_ERRNO] = u32;
+    p[VPIN_EVENT_A_SUPPRESSED] = u64;
+    p[VPIN_EVENT_A_GENERATION] = u64;
+    p[VPIN_EVENT_A_RULES] = u32;
+    return p;
+}();
+
+constexpr Checks<VPIN_POLICY_A_MAX> policy_checks = [] {
+    Checks<VPIN_POLICY_A_MAX> p{};
+    p[VPIN_POLICY_A_GENERATION] = u64;
+    p[VPIN_POLICY_A_LOADED] = flag;
+    p[VPIN_POLICY_A_RULES] = u32;
+    p[VPIN_POLICY_A_DEFAULTS] = nested;
+    return p;
+}();
+
+constexpr Checks<VPIN_RULE_A_MAX> rule_checks = [] {
+    Checks<VPIN_RULE_A_MAX> p{};
+    p[VPIN_RULE_A_INDEX] = u32;
+    p[VPIN_RULE_A_NAME] = string;
+    p[VPIN_RULE_A_USER] = u32;
+    p[VPIN_RULE_A_GROUP] = u32;
+    p[VPIN_RULE_A_PATH] = string;
+    p[VPIN_RULE_A_ALLOW] = u32;
+    p[VPIN_RULE_A_MAX_PINNED] = u64;
+    p[VPIN_RULE_A_MAX_SESSIONS] = u32;
+    p[VPIN_RULE_A_MAX_LEASES] = u32;
+    p[VPIN_RULE_A_MAX_EXCLUSIVE] = u32;
+    p[VPIN_RULE_A_BREAK_TIME_MS] = u32;
+    p[VPIN_RULE_A_ON_REVOKE] = u32;
+    p[VPIN_RULE_A_HITS] = u64;
+    p[VPIN_RULE_A_DENIES] = u64;
+    return p;
+}();
+
+constexpr Checks<VPIN_USAGE_A_MAX> usage_checks = [] {
+    Checks<VPIN_USAGE_A_MAX> p{};
+    p[VPIN_USAGE_A_UID] = u32;
+    p[VPIN_USAGE_A_SESSIONS] = u64;
+    p[VPIN_USAGE_A_PINNED_BYTES] = u64;
+    p[VPIN_USAGE_A_LEASES] = u64;
+    p[VPIN_USAGE_A_EXCLUSIVE] = u64;
+    p[VPIN_USAGE_A_RULE] = string;
+    p[VPIN_USAGE_A_MAX_PINNED] = u64;
+    p[VPIN_USAGE_A_MAX_SESSIONS] = u32;
+    p[VPIN_USAGE_A_MAX_LEASES] = u32;
+    p[VPIN_USAGE_A_MAX_EXCLUSIVE] = u32;
     return p;
 }();
 
@@ -171,6 +226,102 @@ std::optional<FileRef> parse_file(nlattr *nest)
     get(file.ino, tb[VPIN_FILE_A_INO]);
     get(file.path, tb[VPIN_FILE_A_PATH]);
     return file;
+}
+
+// A rule or the defaults. The match keys repeat; the table keeps only the
+// last of each, so they are collected by walking the nest (every one of them
+// was checked by parse_nest).
+Rule parse_rule(nlattr *nest, const char *name)
+{
+    const auto tb = parse_nest(nest, rule_checks, name);
+    Rule rule;
+    get(rule.index, tb[VPIN_RULE_A_INDEX]);
+    get(rule.name, tb[VPIN_RULE_A_NAME]);
+    get(rule.allow, tb[VPIN_RULE_A_ALLOW]);
+    get(rule.max_pinned, tb[VPIN_RULE_A_MAX_PINNED]);
+    get(rule.max_sessions, tb[VPIN_RULE_A_MAX_SESSIONS]);
+    get(rule.max_leases, tb[VPIN_RULE_A_MAX_LEASES]);
+    get(rule.max_exclusive, tb[VPIN_RULE_A_MAX_EXCLUSIVE]);
+    get(rule.break_time_ms, tb[VPIN_RULE_A_BREAK_TIME_MS]);
+    get(rule.on_revoke, tb[VPIN_RULE_A_ON_REVOKE]);
+    get(rule.hits, tb[VPIN_RULE_A_HITS]);
+    get(rule.denies, tb[VPIN_RULE_A_DENIES]);
+    nlattr *attr = nullptr;
+    int rem = 0;
+    nla_for_each_nested(attr, nest, rem) {
+        switch (nla_type(attr)) {
+        case VPIN_RULE_A_USER:
+            rule.users.push_back(nla_get_u32(attr));
+            break;
+        case VPIN_RULE_A_GROUP:
+            rule.groups.push_back(nla_get_u32(attr));
+            break;
+        case VPIN_RULE_A_PATH:
+            rule.paths.emplace_back(static_cast<const char *>(nla_data(attr)));
+            break;
+        default:
+            break;
+        }
+    }
+    return rule;
+}
+
+[[noreturn]] void too_large()
+{
+    throw std::length_error{"policy: the rule set does not fit in one netlink message "
+                            "(a rule, and the whole set, at most 64 KiB)"};
+}
+
+void check_put(int error)
+{
+    if (error < 0)
+        too_large();
+}
+
+constexpr std::size_t attr_size(std::size_t payload)
+{
+    return NLA_ALIGN(NLA_HDRLEN + payload);
+}
+
+std::size_t rule_size(const Rule &rule)
+{
+    std::size_t size = NLA_HDRLEN + attr_size(rule.name.size() + 1) +
+                       (rule.users.size() + rule.groups.size()) * attr_size(sizeof(std::uint32_t)) +
+                       attr_size(sizeof(std::uint64_t)) + 6 * attr_size(sizeof(std::uint32_t));
+    for (const auto &path : rule.paths)
+        size += attr_size(path.size() + 1);
+    return size;
+}
+
+void put_rule(nl_msg *msg, int type, const Rule &rule)
+{
+    nlattr *nest = nla_nest_start(msg, type);
+    if (!nest)
+        too_large();
+    if (!rule.name.empty())
+        check_put(nla_put_string(msg, VPIN_RULE_A_NAME, rule.name.c_str()));
+    for (const auto uid : rule.users)
+        check_put(nla_put_u32(msg, VPIN_RULE_A_USER, uid));
+    for (const auto gid : rule.groups)
+        check_put(nla_put_u32(msg, VPIN_RULE_A_GROUP, gid));
+    for (const auto &path : rule.paths)
+        check_put(nla_put_string(msg, VPIN_RULE_A_PATH, path.c_str()));
+    if (rule.allow)
+        check_put(nla_put_u32(msg, VPIN_RULE_A_ALLOW, *rule.allow));
+    if (rule.max_pinned)
+        check_put(nla_put_u64(msg, VPIN_RULE_A_MAX_PINNED, *rule.max_pinned));
+    if (rule.max_sessions)
+        check_put(nla_put_u32(msg, VPIN_RULE_A_MAX_SESSIONS, *rule.max_sessions));
+    if (rule.max_leases)
+        check_put(nla_put_u32(msg, VPIN_RULE_A_MAX_LEASES, *rule.max_leases));
+    if (rule.max_exclusive)
+        check_put(nla_put_u32(msg, VPIN_RULE_A_MAX_EXCLUSIVE, *rule.max_exclusive));
+    if (rule.break_time_ms)
+        check_put(nla_put_u32(msg, VPIN_RULE_A_BREAK_TIME_MS, *rule.break_time_ms));
+    if (rule.on_revoke)
+        check_put(nla_put_u32(msg, VPIN_RULE_A_ON_REVOKE, *rule.on_revoke));
+    // Defaults without a value are still sent: they say "no limits".
+    check_put(nla_nest_end_keep_empty(msg, nest));
 }
 
 } // namespace
@@ -251,7 +402,110 @@ Event parse_event(nlmsghdr *msg)
     get(event.id, tb[VPIN_EVENT_A_OBJECT_ID]);
     get(event.pages, tb[VPIN_EVENT_A_PAGES]);
     event.file = parse_file(tb[VPIN_EVENT_A_FILE]);
+    get(event.comm, tb[VPIN_EVENT_A_COMM]);
+    get(event.operation, tb[VPIN_EVENT_A_OPERATION]);
+    get(event.rule, tb[VPIN_EVENT_A_RULE]);
+    get(event.error, tb[VPIN_EVENT_A_ERRNO]);
+    get(event.suppressed, tb[VPIN_EVENT_A_SUPPRESSED]);
+    get(event.generation, tb[VPIN_EVENT_A_GENERATION]);
+    get(event.rules, tb[VPIN_EVENT_A_RULES]);
     return event;
+}
+
+Usage parse_usage(nlmsghdr *msg)
+{
+    const auto tb = parse_nest(parse_top(msg)[VPIN_A_USAGE], usage_checks, "VPIN_A_USAGE");
+    Usage usage;
+    get(usage.uid, tb[VPIN_USAGE_A_UID]);
+    get(usage.sessions, tb[VPIN_USAGE_A_SESSIONS]);
+    get(usage.pinned_bytes, tb[VPIN_USAGE_A_PINNED_BYTES]);
+    get(usage.leases, tb[VPIN_USAGE_A_LEASES]);
+    get(usage.exclusive, tb[VPIN_USAGE_A_EXCLUSIVE]);
+    get(usage.rule, tb[VPIN_USAGE_A_RULE]);
+    get(usage.max_pinned, tb[VPIN_USAGE_A_MAX_PINNED]);
+    get(usage.max_sessions, tb[VPIN_USAGE_A_MAX_SESSIONS]);
+    get(usage.max_leases, tb[VPIN_USAGE_A_MAX_LEASES]);
+    get(usage.max_exclusive, tb[VPIN_USAGE_A_MAX_EXCLUSIVE]);
+    return usage;
+}
+
+std::uint64_t parse_generation(nlmsghdr *msg)
+{
+    const auto tb = parse_nest(parse_top(msg)[VPIN_A_POLICY], policy_checks, "VPIN_A_POLICY");
+    if (!tb[VPIN_POLICY_A_GENERATION])
+        malformed("no VPIN_POLICY_A_GENERATION");
+    return nla_get_u64(tb[VPIN_POLICY_A_GENERATION]);
+}
+
+void PolicyDump::add(nlmsghdr *msg)
+{
+    const auto top = parse_top(msg);
+    const auto tb = parse_nest(top[VPIN_A_POLICY], policy_checks, "VPIN_A_POLICY");
+    std::uint64_t generation = 0;
+    get(generation, tb[VPIN_POLICY_A_GENERATION]);
+
+    if (!top[VPIN_A_RULE]) {
+        if (state_)
+            malformed("VPIN_A_POLICY without a rule after the first message");
+        PolicyState state;
+        state.generation = generation;
+        state.loaded = tb[VPIN_POLICY_A_LOADED] != nullptr;
+        get(announced_, tb[VPIN_POLICY_A_RULES]);
+        if (tb[VPIN_POLICY_A_DEFAULTS])
+            state.policy.defaults = parse_rule(tb[VPIN_POLICY_A_DEFAULTS], "VPIN_POLICY_A_DEFAULTS");
+        state_ = std::move(state);
+        return;
+    }
+
+    if (!state_)
+        malformed("VPIN_A_RULE before the first message");
+    if (generation != state_->generation)
+        replaced_ = true;
+    if (replaced_)
+        return; // what follows belongs to another set
+    Rule rule = parse_rule(top[VPIN_A_RULE], "VPIN_A_RULE");
+    auto &rules = state_->policy.rules;
+    if (!rules.empty() && rule.index == rules.back().index) {
+        // The same rule again: the paths that did not fit before.
+        auto &paths = rules.back().paths;
+        paths.insert(paths.end(), std::make_move_iterator(rule.paths.begin()),
+                     std::make_move_iterator(rule.paths.end()));
+        return;
+    }
+    if (rule.index != rules.size())
+        malformed("rule " + std::to_string(rule.index) + " where rule " +
+                  std::to_string(rules.size()) + " was due");
+    rules.push_back(std::move(rule));
+}
+
+PolicyState PolicyDump::result() const
+{
+    if (!state_)
+        malformed("no VPIN_A_POLICY");
+    if (state_->policy.rules.size() != announced_)
+        malformed(std::to_string(announced_) + " rules announced, " +
+                  std::to_string(state_->policy.rules.size()) + " received");
+    return *state_;
+}
+
+std::size_t policy_message_size(const Policy &policy)
+{
+    std::size_t size = NLMSG_HDRLEN + GENL_HDRLEN + 2 * NLA_HDRLEN + rule_size(policy.defaults);
+    for (const auto &rule : policy.rules)
+        size += rule_size(rule);
+    return size;
+}
+
+void put_policy(nl_msg *msg, const Policy &policy)
+{
+    nlattr *nest = nla_nest_start(msg, VPIN_A_POLICY);
+    if (!nest)
+        too_large();
+    put_rule(msg, VPIN_POLICY_A_DEFAULTS, policy.defaults);
+    check_put(nla_nest_end(msg, nest));
+    // Top-level: the set as a whole may outgrow one attribute's 64 KiB.
+    for (const auto &rule : policy.rules)
+        put_rule(msg, VPIN_A_RULE, rule);
 }
 
 } // namespace vpin

@@ -26,35 +26,77 @@ bool is_number(const Field &field)
     return std::holds_alternative<std::uint64_t>(field.value);
 }
 
-void put(nlohmann::ordered_json &object, const Field &field)
+void put(nlohmann::ordered_json &object, const std::string &key, const Value &value)
 {
     std::visit(
         [&](const auto &v) {
             if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>)
-                object[field.key] = nullptr;
+                object[key] = nullptr;
             else
-                object[field.key] = v;
+                object[key] = v;
         },
-        field.value);
+        value);
+}
+
+void put(nlohmann::ordered_json &object, const Field &field)
+{
+    put(object, field.key, field.value);
+    if (!field.limit_key.empty())
+        put(object, field.limit_key, field.limit);
+}
+
+std::string text(const Value &value, Style style)
+{
+    return std::visit(
+        [&](const auto &v) -> std::string {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>) {
+                return "-";
+            } else if constexpr (std::is_same_v<T, bool>) {
+                return style == Style::verdict ? (v ? "ok" : "FAIL") : (v ? "yes" : "no");
+            } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+                return style == Style::duration_ms ? duration(v) : std::to_string(v);
+            } else if constexpr (std::is_same_v<T, std::string>) {
+                return v.empty() ? "-" : v;
+            } else {
+                if (v.empty())
+                    return style == Style::any ? "any" : "none";
+                std::string joined;
+                for (const auto &item : v) {
+                    if (!joined.empty())
+                        joined += ',';
+                    if constexpr (std::is_same_v<T, std::vector<std::string>>)
+                        joined += item;
+                    else
+                        joined += std::to_string(item);
+                }
+                return joined;
+            }
+        },
+        value);
 }
 
 } // namespace
 
 std::string text(const Field &field)
 {
-    return std::visit(
-        [&](const auto &v) -> std::string {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::monostate>)
-                return "-";
-            else if constexpr (std::is_same_v<T, bool>)
-                return field.style == Style::verdict ? (v ? "ok" : "FAIL") : (v ? "yes" : "no");
-            else if constexpr (std::is_same_v<T, std::uint64_t>)
-                return field.style == Style::duration_ms ? duration(v) : std::to_string(v);
-            else
-                return v.empty() ? "-" : v;
-        },
-        field.value);
+    std::string shown = text(field.value, field.style);
+    if (!field.limit_key.empty())
+        shown += '/' + text(field.limit, field.style);
+    return shown;
+}
+
+std::string pairs(const Record &record)
+{
+    std::string line;
+    for (const auto &field : record) {
+        if (std::holds_alternative<std::monostate>(field.value))
+            continue;
+        if (!line.empty())
+            line += ' ';
+        line += fmt::format("{}={}", field.key, text(field));
+    }
+    return line;
 }
 
 nlohmann::ordered_json json(const Record &record)
@@ -134,12 +176,8 @@ void line(std::ostream &out, std::string_view name, const Record &record, Format
         }
         out << object.dump() << '\n';
     } else {
-        std::string text_line{name};
-        for (const auto &field : record) {
-            if (!std::holds_alternative<std::monostate>(field.value))
-                text_line += fmt::format(" {}={}", field.key, text(field));
-        }
-        out << text_line << '\n';
+        const std::string values = pairs(record);
+        out << name << (values.empty() ? "" : " ") << values << '\n';
     }
     out.flush();
 }

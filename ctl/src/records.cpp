@@ -5,6 +5,8 @@
 #include <fmt/core.h>
 
 #include <array>
+#include <cstring>
+#include <utility>
 
 namespace vpin::print {
 
@@ -47,7 +49,64 @@ constexpr std::array<std::string_view, __VPIN_LEASE_STATE_LAST> lease_states{"",
                                                                                        "orphaned"};
 constexpr std::array<std::string_view, __VPIN_EVENT_LAST> event_names{
     "", "pin", "unpin", "lease-granted", "lease-released", "lease-break", "lease-revoked",
-    "protect-on", "protect-off", "lease-orphaned", "orphan-released", "map"};
+    "protect-on", "protect-off", "lease-orphaned", "orphan-released", "map",
+    "policy-changed", "policy-denied"};
+
+// The names of policies' enums (vpin/policy.hpp), or the number for values
+// newer than this build.
+Value operation(const std::optional<std::uint32_t> &op)
+{
+    if (!op)
+        return {};
+    const auto name = op_name(*op);
+    return name.empty() ? std::to_string(*op) : std::string{name};
+}
+
+Value on_revoke(const std::optional<std::uint32_t> &value)
+{
+    if (!value)
+        return {};
+    const auto name = on_revoke_name(*value);
+    return name.empty() ? std::to_string(*value) : std::string{name};
+}
+
+Value allow(const std::optional<std::uint32_t> &bits)
+{
+    if (!bits)
+        return {};
+    return allow_names(*bits);
+}
+
+// "EDQUOT", or the number when the C library has no name for it.
+Value error_name(const std::optional<std::uint32_t> &error)
+{
+    if (!error)
+        return {};
+    const char *name = ::strerrorname_np(static_cast<int>(*error));
+    return name ? std::string{name} : std::to_string(*error);
+}
+
+template <typename T>
+std::vector<std::uint64_t> numbers(const std::vector<T> &values)
+{
+    return {values.begin(), values.end()};
+}
+
+// What a rule or the defaults say, and their counters.
+Record settings(const Rule &rule)
+{
+    return {
+        {"allow", "ALLOW", allow(rule.allow)},
+        {"max_pinned", "MAX_PINNED", maybe(rule.max_pinned)},
+        {"max_sessions", "MAX_SESSIONS", maybe(rule.max_sessions)},
+        {"max_leases", "MAX_LEASES", maybe(rule.max_leases)},
+        {"max_exclusive", "MAX_EXCLUSIVE", maybe(rule.max_exclusive)},
+        {"break_time_ms", "BREAK", maybe(rule.break_time_ms), Style::duration_ms},
+        {"on_revoke", "ON_REVOKE", on_revoke(rule.on_revoke)},
+        {"hits", "HITS", rule.hits},
+        {"denies", "DENIES", rule.denies},
+    };
+}
 
 } // namespace
 
@@ -122,6 +181,13 @@ Record record(const Event &event)
         {"id", "ID", maybe(event.id)},
         {"pid", "PID", maybe(event.pid)},
         {"uid", "UID", maybe(event.uid)},
+        {"comm", "COMM", event.comm ? Value{*event.comm} : Value{}},
+        {"op", "OP", operation(event.operation)},
+        {"rule", "RULE", event.rule ? Value{*event.rule} : Value{}},
+        {"errno", "ERRNO", error_name(event.error)},
+        {"suppressed", "SUPPRESSED", maybe(event.suppressed)},
+        {"generation", "GENERATION", maybe(event.generation)},
+        {"rules", "RULES", maybe(event.rules)},
         {"pages", "PAGES", maybe(event.pages)},
         {"dev", "DEV", dev(event.file)},
         {"ino", "INO", ino(event.file)},
@@ -136,6 +202,66 @@ Record record(const Check &check)
         {"check", "CHECK", check.name},
         {"detail", "DETAIL", check.detail},
     };
+}
+
+Record record(const Rule &rule)
+{
+    Record fields{
+        {"index", "INDEX", std::uint64_t{rule.index}},
+        {"name", "NAME", rule.name},
+        {"users", "USERS", numbers(rule.users), Style::any},
+        {"groups", "GROUPS", numbers(rule.groups), Style::any},
+    };
+    for (auto &field : settings(rule))
+        fields.push_back(std::move(field));
+    fields.push_back({"paths", "PATHS", rule.paths, Style::any});
+    return fields;
+}
+
+Record record(const Usage &usage, std::optional<std::string> user)
+{
+    return {
+        {"uid", "UID", std::uint64_t{usage.uid}},
+        {"user", "USER", user ? Value{std::move(*user)} : Value{}},
+        {"rule", "RULE", usage.rule},
+        {"sessions", "SESSIONS", usage.sessions, Style::plain, "max_sessions",
+         maybe(usage.max_sessions)},
+        {"pinned_bytes", "PINNED", usage.pinned_bytes, Style::plain, "max_pinned",
+         maybe(usage.max_pinned)},
+        {"leases", "LEASES", usage.leases, Style::plain, "max_leases", maybe(usage.max_leases)},
+        {"exclusive", "EXCLUSIVE", usage.exclusive, Style::plain, "max_exclusive",
+         maybe(usage.max_exclusive)},
+    };
+}
+
+void policy(std::ostream &out, const PolicyState &state, Format format)
+{
+    const Record defaults = settings(state.policy.defaults);
+    if (format == Format::json) {
+        auto object = nlohmann::ordered_json::object();
+        object["generation"] = state.generation;
+        object["loaded"] = state.loaded;
+        object["defaults"] = json(defaults);
+        auto rules = nlohmann::ordered_json::array();
+        for (const auto &rule : state.policy.rules)
+            rules.push_back(json(record(rule)));
+        object["rules"] = std::move(rules);
+        out << object.dump() << '\n';
+        return;
+    }
+
+    object(out,
+           {
+               {"generation", "", state.generation},
+               {"loaded", "", state.loaded},
+               {"rules", "", std::uint64_t{state.policy.rules.size()}},
+               {"defaults", "", pairs(defaults)},
+           },
+           format);
+    if (!state.policy.rules.empty()) {
+        out << '\n';
+        list(out, state.policy.rules, format);
+    }
 }
 
 } // namespace vpin::print

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -44,6 +45,17 @@ public:
     Message &flag(int type)
     {
         REQUIRE(nla_put_flag(msg_.get(), type) == 0);
+        return *this;
+    }
+    Message &bytes(int type, const void *data, std::size_t length)
+    {
+        REQUIRE(nla_put(msg_.get(), type, static_cast<int>(length), data) == 0);
+        return *this;
+    }
+    // A copy of an attribute of another message, nested ones included.
+    Message &attr(const nlattr *attr)
+    {
+        REQUIRE(nla_put(msg_.get(), nla_type(attr), nla_len(attr), nla_data(attr)) == 0);
         return *this;
     }
     Message &begin(int type)

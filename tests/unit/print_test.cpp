@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cerrno>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -120,7 +121,14 @@ TEST_CASE("print: status")
 
 TEST_CASE("print: events, one line each, absent members left out")
 {
-    const vpin::Event pin{VPIN_EVENT_PIN, 3, 123, 0, 7, 16, vpin::FileRef{259u << 20, 12, "/mnt/x/f"}};
+    vpin::Event pin;
+    pin.type = VPIN_EVENT_PIN;
+    pin.session = 3;
+    pin.pid = 123;
+    pin.uid = 0;
+    pin.id = 7;
+    pin.pages = 16;
+    pin.file = vpin::FileRef{259u << 20, 12, "/mnt/x/f"};
     CHECK(event(pin, Format::text) == "pin session=3 id=7 pid=123 uid=0 pages=16 dev=259:0 ino=12 file=/mnt/x/f\n");
     CHECK(event(pin, Format::json) ==
           R"({"event":"pin","session":3,"id":7,"pid":123,"uid":0,"pages":16,"dev":"259:0","ino":12,"file":"/mnt/x/f"})"
@@ -176,4 +184,205 @@ TEST_CASE("print: check results")
           R"([{"ok":true,"check":"regular","detail":"a regular file"},)"
           R"({"ok":false,"check":"holes","detail":"4096 bytes in 1 hole"}])"
           "\n");
+}
+
+namespace {
+
+vpin::Rule rdma_rule()
+{
+    vpin::Rule rule;
+    rule.index = 0;
+    rule.name = "rdma";
+    rule.users = {1001, 1002};
+    rule.groups = {200};
+    rule.paths = {"/mnt/pmem", "/srv/data"};
+    rule.allow = VPIN_ALLOW_PIN_FILE | VPIN_ALLOW_EXCLUSIVE;
+    rule.max_pinned = 17179869184;
+    rule.max_sessions = 16;
+    rule.max_leases = 8;
+    rule.max_exclusive = 2;
+    rule.break_time_ms = 5000;
+    rule.on_revoke = VPIN_REVOKE_SIGKILL;
+    rule.hits = 40;
+    rule.denies = 2;
+    return rule;
+}
+
+// Nothing but a name: any user, any file, everything allowed, no quota.
+vpin::Rule open_rule()
+{
+    vpin::Rule rule;
+    rule.index = 1;
+    rule.name = "open";
+    return rule;
+}
+
+} // namespace
+
+TEST_CASE("print: policy events")
+{
+    vpin::Event denied;
+    denied.type = VPIN_EVENT_POLICY_DENIED;
+    denied.session = 9;
+    denied.pid = 4321;
+    denied.uid = 1001;
+    denied.comm = "ib_write_bw";
+    denied.operation = VPIN_OP_PIN_FILE;
+    denied.rule = "rdma";
+    denied.error = EDQUOT;
+    denied.suppressed = 17;
+    denied.file = vpin::FileRef{259u << 20 | 1, 12, "/mnt/pmem/buf"};
+    CHECK(event(denied, Format::text) ==
+          "policy-denied session=9 pid=4321 uid=1001 comm=ib_write_bw op=pin-file rule=rdma "
+          "errno=EDQUOT suppressed=17 dev=259:1 ino=12 file=/mnt/pmem/buf\n");
+    CHECK(event(denied, Format::json) ==
+          R"({"event":"policy-denied","session":9,"pid":4321,"uid":1001,"comm":"ib_write_bw",)"
+          R"("op":"pin-file","rule":"rdma","errno":"EDQUOT","suppressed":17,"dev":"259:1","ino":12,)"
+          R"("file":"/mnt/pmem/buf"})"
+          "\n");
+
+    // A new session refused by the defaults; an operation and an errno this
+    // build does not know print as numbers.
+    vpin::Event by_defaults;
+    by_defaults.type = VPIN_EVENT_POLICY_DENIED;
+    by_defaults.uid = 1002;
+    by_defaults.comm = "app";
+    by_defaults.operation = VPIN_OP_SESSION;
+    by_defaults.rule = "";
+    by_defaults.error = EPERM;
+    CHECK(event(by_defaults, Format::text) ==
+          "policy-denied uid=1002 comm=app op=session rule=- errno=EPERM\n");
+    CHECK(event(by_defaults, Format::json) ==
+          R"({"event":"policy-denied","uid":1002,"comm":"app","op":"session","rule":"","errno":"EPERM"})"
+          "\n");
+    by_defaults.operation = 99;
+    by_defaults.error = 4095;
+    CHECK(event(by_defaults, Format::text) ==
+          "policy-denied uid=1002 comm=app op=99 rule=- errno=4095\n");
+
+    vpin::Event changed;
+    changed.type = VPIN_EVENT_POLICY_CHANGED;
+    changed.uid = 0;
+    changed.generation = 8;
+    changed.rules = 3;
+    CHECK(event(changed, Format::text) == "policy-changed uid=0 generation=8 rules=3\n");
+    CHECK(event(changed, Format::json) ==
+          R"({"event":"policy-changed","uid":0,"generation":8,"rules":3})"
+          "\n");
+}
+
+TEST_CASE("print: rules, absent values as - and null")
+{
+    vpin::Rule nothing = open_rule();
+    nothing.index = 2;
+    nothing.name = "nothing";
+    nothing.allow = 0;
+    const std::vector<vpin::Rule> rules{rdma_rule(), open_rule(), nothing};
+    CHECK(list(rules, Format::text) ==
+          "INDEX  NAME     USERS      GROUPS  ALLOW                MAX_PINNED  MAX_SESSIONS  "
+          "MAX_LEASES  MAX_EXCLUSIVE  BREAK  ON_REVOKE  HITS  DENIES  PATHS\n"
+          "    0  rdma     1001,1002  200     pin-file,exclusive  17179869184            16  "
+          "         8              2   5.0s  sigkill      40       2  /mnt/pmem,/srv/data\n"
+          "    1  open     any        any     -                             -             -  "
+          "         -              -      -  -             0       0  any\n"
+          "    2  nothing  any        any     none                          -             -  "
+          "         -              -      -  -             0       0  any\n");
+    CHECK(list(rules, Format::json) ==
+          R"([{"index":0,"name":"rdma","users":[1001,1002],"groups":[200],)"
+          R"("allow":["pin-file","exclusive"],"max_pinned":17179869184,"max_sessions":16,)"
+          R"("max_leases":8,"max_exclusive":2,"break_time_ms":5000,"on_revoke":"sigkill",)"
+          R"("hits":40,"denies":2,"paths":["/mnt/pmem","/srv/data"]},)"
+          R"({"index":1,"name":"open","users":[],"groups":[],"allow":null,"max_pinned":null,)"
+          R"("max_sessions":null,"max_leases":null,"max_exclusive":null,"break_time_ms":null,)"
+          R"("on_revoke":null,"hits":0,"denies":0,"paths":[]},)"
+          R"({"index":2,"name":"nothing","users":[],"groups":[],"allow":[],"max_pinned":null,)"
+          R"("max_sessions":null,"max_leases":null,"max_exclusive":null,"break_time_ms":null,)"
+          R"("on_revoke":null,"hits":0,"denies":0,"paths":[]}])"
+          "\n");
+}
+
+TEST_CASE("print: usage against quotas, the user's name where it resolves")
+{
+    vpin::Usage alice{1001, 3, 1073741824, 2, 1, "rdma", 17179869184, 16, 8, std::nullopt};
+    vpin::Usage other{4242, 1, 0, 0, 0, "", std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+    const std::vector<vpin::print::Record> rows{vpin::print::record(alice, "alice"),
+                                                vpin::print::record(other)};
+    const auto shape = vpin::print::record(vpin::Usage{});
+    std::ostringstream text;
+    vpin::print::table(text, shape, rows, Format::text);
+    CHECK(text.str() == " UID  USER   RULE  SESSIONS                  PINNED  LEASES  EXCLUSIVE\n"
+                        "1001  alice  rdma      3/16  1073741824/17179869184     2/8        1/-\n"
+                        "4242  -      -          1/-                     0/-     0/-        0/-\n");
+    std::ostringstream json;
+    vpin::print::table(json, shape, rows, Format::json);
+    CHECK(json.str() ==
+          R"([{"uid":1001,"user":"alice","rule":"rdma","sessions":3,"max_sessions":16,)"
+          R"("pinned_bytes":1073741824,"max_pinned":17179869184,"leases":2,"max_leases":8,)"
+          R"("exclusive":1,"max_exclusive":null},)"
+          R"({"uid":4242,"user":null,"rule":"","sessions":1,"max_sessions":null,)"
+          R"("pinned_bytes":0,"max_pinned":null,"leases":0,"max_leases":null,)"
+          R"("exclusive":0,"max_exclusive":null}])"
+          "\n");
+}
+
+TEST_CASE("print: a policy, its defaults and its rules")
+{
+    vpin::PolicyState state;
+    state.generation = 7;
+    state.loaded = true;
+    state.policy.defaults.allow = VPIN_ALLOW_PIN;
+    state.policy.defaults.max_sessions = 4;
+    state.policy.defaults.hits = 12;
+    state.policy.defaults.denies = 3;
+    state.policy.rules = {rdma_rule(), open_rule()};
+
+    std::ostringstream text;
+    vpin::print::policy(text, state, Format::text);
+    CHECK(text.str() ==
+          "generation: 7\n"
+          "loaded:     yes\n"
+          "rules:      2\n"
+          "defaults:   allow=pin max_sessions=4 hits=12 denies=3\n"
+          "\n"
+          "INDEX  NAME  USERS      GROUPS  ALLOW                MAX_PINNED  MAX_SESSIONS  "
+          "MAX_LEASES  MAX_EXCLUSIVE  BREAK  ON_REVOKE  HITS  DENIES  PATHS\n"
+          "    0  rdma  1001,1002  200     pin-file,exclusive  17179869184            16  "
+          "         8              2   5.0s  sigkill      40       2  /mnt/pmem,/srv/data\n"
+          "    1  open  any        any     -                             -             -  "
+          "         -              -      -  -             0       0  any\n");
+
+    std::ostringstream json;
+    vpin::print::policy(json, state, Format::json);
+    CHECK(json.str() ==
+          R"({"generation":7,"loaded":true,"defaults":{"allow":["pin"],"max_pinned":null,)"
+          R"("max_sessions":4,"max_leases":null,"max_exclusive":null,"break_time_ms":null,)"
+          R"("on_revoke":null,"hits":12,"denies":3},"rules":[)"
+          R"({"index":0,"name":"rdma","users":[1001,1002],"groups":[200],)"
+          R"("allow":["pin-file","exclusive"],"max_pinned":17179869184,"max_sessions":16,)"
+          R"("max_leases":8,"max_exclusive":2,"break_time_ms":5000,"on_revoke":"sigkill",)"
+          R"("hits":40,"denies":2,"paths":["/mnt/pmem","/srv/data"]},)"
+          R"({"index":1,"name":"open","users":[],"groups":[],"allow":null,"max_pinned":null,)"
+          R"("max_sessions":null,"max_leases":null,"max_exclusive":null,"break_time_ms":null,)"
+          R"("on_revoke":null,"hits":0,"denies":0,"paths":[]}]})"
+          "\n");
+
+    // No set ever loaded: nothing set, no table.
+    std::ostringstream none;
+    vpin::print::policy(none, vpin::PolicyState{}, Format::text);
+    CHECK(none.str() == "generation: 0\n"
+                        "loaded:     no\n"
+                        "rules:      0\n"
+                        "defaults:   hits=0 denies=0\n");
+}
+
+TEST_CASE("print: lists and limits in key=value text")
+{
+    const vpin::print::Record record{
+        {"users", "USERS", std::vector<std::uint64_t>{1, 2}},
+        {"paths", "PATHS", std::vector<std::string>{}, vpin::print::Style::any},
+        {"allow", "ALLOW", std::vector<std::string>{}},
+        {"leases", "LEASES", std::uint64_t{2}, vpin::print::Style::plain, "max_leases", std::uint64_t{8}},
+        {"absent", "ABSENT", {}},
+    };
+    CHECK(vpin::print::pairs(record) == "users=1,2 paths=any allow=none leases=2/8");
 }

@@ -72,6 +72,15 @@ struct Event {
     std::optional<std::uint32_t> id; // pin or lease id
     std::optional<std::uint64_t> pages;
     std::optional<FileRef> file;
+    // VPIN_EVENT_POLICY_DENIED
+    std::optional<std::string> comm;
+    std::optional<std::uint32_t> operation; // enum vpin_policy_op
+    std::optional<std::string> rule;        // "" for the defaults
+    std::optional<std::uint32_t> error;     // EPERM or EDQUOT
+    std::optional<std::uint64_t> suppressed;
+    // VPIN_EVENT_POLICY_CHANGED
+    std::optional<std::uint64_t> generation;
+    std::optional<std::uint32_t> rules;
 };
 
 } // namespace vpin

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <vpin/model.hpp>
+#include <vpin/policy.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -33,6 +34,13 @@ public:
     // Every pin or lease, or only those of one session.
     [[nodiscard]] std::vector<Pin> pins(std::optional<std::uint64_t> session = {});
     [[nodiscard]] std::vector<Lease> leases(std::optional<std::uint64_t> session = {});
+
+    // Replaces the module's rule set, or removes it when `policy` is null,
+    // and returns the new generation (VPIN_CMD_SET_POLICY; CAP_SYS_ADMIN).
+    // A refused set throws with the module's extack message.
+    std::uint64_t set_policy(const Policy *policy);
+    [[nodiscard]] PolicyState policy();
+    [[nodiscard]] std::vector<Usage> usage();
 
     // How often a dump that raced with a change is retried before giving up.
     static constexpr int dump_attempts = 5;

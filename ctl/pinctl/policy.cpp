@@ -1,0 +1,125 @@
+#include "commands.hpp"
+#include "options.hpp"
+
+#include <vpin/netlink.hpp>
+#include <vpin/policy.hpp>
+#include <vpin/print.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pwd.h>
+#include <unistd.h>
+
+namespace pinctl {
+
+namespace {
+
+struct Options {
+    vpin::print::Format show_format = vpin::print::Format::text;
+    vpin::print::Format usage_format = vpin::print::Format::text;
+    std::string file;
+};
+
+// The name of a uid, if the user database has one.
+std::optional<std::string> user_name(std::uint32_t uid)
+{
+    const long hint = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buffer(hint > 0 ? static_cast<std::size_t>(hint) : 1024);
+    passwd entry{};
+    passwd *found = nullptr;
+    int error = 0;
+    while ((error = ::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found)) == ERANGE &&
+           buffer.size() < (1u << 20))
+        buffer.resize(buffer.size() * 2);
+    if (error != 0 || !found)
+        return std::nullopt;
+    return std::string{entry.pw_name};
+}
+
+int show(const Options &o)
+{
+    vpin::Netlink netlink;
+    vpin::print::policy(std::cout, netlink.policy(), o.show_format);
+    return EXIT_SUCCESS;
+}
+
+int usage(const Options &o)
+{
+    vpin::Netlink netlink;
+    std::vector<vpin::print::Record> rows;
+    for (const auto &usage : netlink.usage())
+        rows.push_back(vpin::print::record(usage, user_name(usage.uid)));
+    vpin::print::table(std::cout, vpin::print::record(vpin::Usage{}), rows, o.usage_format);
+    return EXIT_SUCCESS;
+}
+
+int load(const Options &o)
+{
+    vpin::Config config;
+    try {
+        config = vpin::load_config(o.file);
+    } catch (const vpin::ConfigErrors &e) {
+        for (const auto &error : e.errors())
+            fmt::print(stderr, "{}\n", error.str());
+        return EXIT_FAILURE;
+    }
+    vpin::Netlink netlink;
+    const std::uint64_t generation = netlink.set_policy(&config.policy);
+    fmt::print("loaded {} rules, generation {}\n", config.policy.rules.size(), generation);
+    return EXIT_SUCCESS;
+}
+
+int clear()
+{
+    vpin::Netlink netlink;
+    fmt::print("cleared, generation {}\n", netlink.set_policy(nullptr));
+    return EXIT_SUCCESS;
+}
+
+} // namespace
+
+Runner setup_policy(CLI::App &command, const Globals &)
+{
+    auto o = std::make_shared<Options>();
+    command.require_subcommand(1);
+
+    auto *show_command = command.add_subcommand(
+        "show", "Show the rule set in force, with each rule's hits and denies");
+    add_json_flag(*show_command, o->show_format);
+
+    auto *usage_command = command.add_subcommand(
+        "usage", "Show each uid's sessions, pinned bytes and leases against its quotas");
+    add_json_flag(*usage_command, o->usage_format);
+
+    auto *load_command =
+        command.add_subcommand("load", "Replace the rule set with a configuration file's");
+    load_command->add_option("file", o->file, "The configuration file (pind.toml(5))")->required();
+
+    auto *clear_command = command.add_subcommand("clear", "Remove the rule set");
+
+    for (auto *sub : {show_command, usage_command, load_command, clear_command})
+        sub->fallthrough(); // global options may follow
+
+    return [o, show_command, usage_command, load_command] {
+        if (show_command->parsed())
+            return show(*o);
+        if (usage_command->parsed())
+            return usage(*o);
+        if (load_command->parsed())
+            return load(*o);
+        return clear();
+    };
+}
+
+} // namespace pinctl

@@ -234,7 +234,7 @@ static long vpin_ioc_version(void __user *uarg)
 	v.abi_version = VPIN_ABI_VERSION;
 	v.features = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE |
 		     VPIN_FEATURE_NETLINK | VPIN_FEATURE_LEASE_BREAKABLE |
-		     VPIN_FEATURE_MAP;
+		     VPIN_FEATURE_MAP | VPIN_FEATURE_POLICY;
 	if (copy_to_user(uarg, &v, sizeof(v)))
 		return -EFAULT;
 	return 0;

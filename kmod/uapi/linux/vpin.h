@@ -242,8 +242,9 @@
  * Generic netlink family "vpin" (VPIN_GENL_NAME, version VPIN_GENL_VERSION)
  * -----------------------------------------------------------------------
  * Resolving the family loads the module. Requests carry only the attributes
- * listed for them; unknown attributes, unknown flag bits and wrong types are
- * rejected (EINVAL with an extack message). Objects are nested attributes
+ * listed for them; unknown attributes, unknown flag bits, wrong types and
+ * nests without NLA_F_NESTED are rejected (EINVAL with an extack message),
+ * before any permission check. Objects are nested attributes
  * (VPIN_A_SESSION, VPIN_A_PIN, VPIN_A_LEASE, VPIN_A_EVENT) whose members are
  * only ever appended; readers must skip members they do not know.
  *

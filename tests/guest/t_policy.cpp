@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: GPL-2.0
+// Policies: every decision path of the module's rule set (allow per
+// operation; users, groups, supplementary groups and path prefixes; quotas
+// per uid across sessions and processes; per-rule break time and
+// on_revoke), atomic replacement, hostile SET_POLICY requests and the
+// denial events. The rules are pushed with the library every tool uses.
+#include "tap.hpp"
+#include "util.hpp"
+
+#include <vpin/netlink.hpp>
+#include <vpin/policy.hpp>
+
+#include <linux/vpin.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <system_error>
+#include <vector>
+
+using vt::offset;
+using vt::open_file;
+using vt::pages;
+
+namespace {
+
+constexpr uid_t user_a = 1234;
+constexpr uid_t user_b = 1235;
+constexpr gid_t group_x = 4321;
+
+// The rule set for the lifetime of the object; none again afterwards.
+class Rules {
+public:
+	explicit Rules(const vpin::Policy &p) { generation_ = vpin::Netlink{}.set_policy(&p); }
+	~Rules()
+	{
+		try {
+			vpin::Netlink{}.set_policy(nullptr);
+		} catch (...) {
+		}
+	}
+	Rules(const Rules &) = delete;
+	Rules &operator=(const Rules &) = delete;
+	uint64_t generation() const { return generation_; }
+
+private:
+	uint64_t generation_ = 0;
+};
+
+vpin::Rule allow(uint32_t bits)
+{
+	vpin::Rule r;
+	r.allow = bits;
+	return r;
+}
+
+vpin::Rule named(const std::string &name, uint32_t bits)
+{
+	vpin::Rule r = allow(bits);
+	r.name = name;
+	return r;
+}
+
+// Drops root for good: uid, gid and supplementary groups as given.
+void become(uid_t uid, gid_t gid, const std::vector<gid_t> &groups = {})
+{
+	vt::start_vmstat_helper();
+	CHECK_OK(setgroups(groups.size(), groups.data()));
+	CHECK_OK(setresgid(gid, gid, gid));
+	CHECK_OK(setresuid(uid, uid, uid));
+}
+
+// Pins one page of fresh anonymous memory in the session: 0 or errno.
+int pin_anon(int session, size_t n = 1)
+{
+	vt::Map m(pages(n), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	m.touch();
+	uint64_t id = 0;
+	if (vt::pin(session, m.addr(), m.length(), 0, &id) < 0)
+		return errno;
+	// The pin holds the pages past the munmap.
+	return 0;
+}
+
+// Pins pages of a memfd (shmem: "pin", not "pin-file"): 0 or errno.
+int pin_memfd(int session)
+{
+	vt::Fd fd(memfd_create("vpin-policy", MFD_CLOEXEC));
+	CHECK(fd.get() >= 0);
+	CHECK_OK(ftruncate(fd.get(), pages(1)));
+	vt::Map m(pages(1), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get());
+	m.touch();
+	uint64_t id = 0;
+	return vt::pin(session, m.addr(), m.length(), 0, &id) < 0 ? errno : 0;
+}
+
+// Leases a file and pins its first page under the lease: 0 or errno of
+// the first step that failed.
+int lease_and_pin(int session, const std::string &path, uint32_t type)
+{
+	vt::Fd fd = open_file(path, O_RDWR);
+	uint64_t lid = 0, pid = 0;
+	if (vt::lease(session, fd.get(), type, &lid) < 0)
+		return errno;
+	vt::Map m(pages(1), PROT_READ, MAP_SHARED, fd.get());
+	if (vt::pin(session, m.addr(), m.length(), 0, &pid) < 0)
+		return errno;
+	return 0;
+}
+
+int lease_only(int session, const std::string &path, uint32_t type, uint64_t *id = nullptr)
+{
+	vt::Fd fd = open_file(path, type == VPIN_LEASE_EXCLUSIVE ? O_RDWR : O_RDONLY);
+	uint64_t lid = 0;
+	if (vt::lease(session, fd.get(), type, &lid) < 0)
+		return errno;
+	if (id)
+		*id = lid;
+	return 0;
+}
+
+const vpin::Usage *usage_of(const std::vector<vpin::Usage> &all, uint32_t uid)
+{
+	for (const auto &u : all)
+		if (u.uid == uid)
+			return &u;
+	return nullptr;
+}
+
+// Runs fn as a child that becomes uid/gid (with groups) first.
+void as_user(uid_t uid, gid_t gid, const std::vector<gid_t> &groups, const std::function<void()> &fn)
+{
+	vt::Child c([&] {
+		become(uid, gid, groups);
+		fn();
+	});
+	c.wait();
+}
+
+void check_errno_is(int got, int want, const std::string &what)
+{
+	if (got != want)
+		tap::fail(what + ": expected " + tap::errno_name(want) + ", got " + tap::errno_name(got),
+			  __FILE__, __LINE__);
+}
+
+} // namespace
+
+TEST("with no rule set loaded nothing is refused and GET_POLICY says none is loaded")
+{
+	vpin::Netlink{}.set_policy(nullptr);
+	auto st = vpin::Netlink{}.policy();
+	CHECK(!st.loaded);
+	CHECK(st.policy.rules.empty());
+	auto s = vt::open_session();
+	check_errno_is(pin_anon(s.get()), 0, "anonymous pin");
+	check_errno_is(pin_memfd(s.get()), 0, "memfd pin");
+}
+
+TEST("allow: each operation is EPERM when the deciding rule leaves it out, and counted")
+{
+	for (const auto &k : {vt::ext4_dax, vt::xfs_dax}) {
+		vt::Mount mnt(k);
+		const std::string file = mnt.path("f");
+		vt::make_file(file, pages(4));
+		{
+			vpin::Policy p;
+			p.defaults = allow(VPIN_ALLOW_PIN);
+			Rules rules(p);
+			auto s = vt::open_session();
+			check_errno_is(pin_anon(s.get()), 0, "anonymous pin under allow=[pin]");
+			check_errno_is(pin_memfd(s.get()), 0, "memfd pin under allow=[pin]");
+			check_errno_is(lease_only(s.get(), file, VPIN_LEASE_EXCLUSIVE), EPERM,
+				       "exclusive lease under allow=[pin]");
+			check_errno_is(lease_only(s.get(), file, VPIN_LEASE_BREAKABLE), EPERM,
+				       "breakable lease under allow=[pin]");
+			auto st = vpin::Netlink{}.policy();
+			CHECK(st.loaded);
+			CHECK_EQ(st.generation, rules.generation());
+			CHECK_EQ(st.policy.defaults.denies, 2u);
+			// The session's open, two pins, two leases.
+			CHECK_EQ(st.policy.defaults.hits, 5u);
+		}
+		{
+			vpin::Policy p;
+			p.defaults = allow(VPIN_ALLOW_PIN_FILE | VPIN_ALLOW_EXCLUSIVE);
+			Rules rules(p);
+			auto s = vt::open_session();
+			check_errno_is(pin_anon(s.get()), EPERM, "anonymous pin without pin");
+			check_errno_is(pin_memfd(s.get()), EPERM, "memfd pin without pin");
+			check_errno_is(lease_only(s.get(), file, VPIN_LEASE_BREAKABLE), EPERM,
+				       "breakable lease without breakable");
+			check_errno_is(lease_and_pin(s.get(), file, VPIN_LEASE_EXCLUSIVE), 0,
+				       std::string("exclusive lease and DAX pin on ") + k.name);
+		}
+		{
+			vpin::Policy p;
+			p.defaults = allow(VPIN_ALLOW_BREAKABLE);
+			Rules rules(p);
+			auto s = vt::open_session();
+			check_errno_is(lease_and_pin(s.get(), file, VPIN_LEASE_BREAKABLE), EPERM,
+				       "DAX pin under a breakable lease without pin-file");
+		}
+	}
+	vt::PageCacheFs pc("ext4");
+	const std::string file = pc.path("g");
+	vt::make_file(file, pages(2));
+	vpin::Policy p;
+	p.defaults = allow(VPIN_ALLOW_PIN);
+	Rules rules(p);
+	auto s = vt::open_session();
+	vt::Fd fd = open_file(file, O_RDONLY);
+	vt::Map m(pages(1), PROT_READ, MAP_SHARED, fd.get());
+	uint64_t id = 0;
+	CHECK_ERRNO(vt::pin(s.get(), m.addr(), m.length(), 0, &id), EPERM);
+}
+
+TEST("users, primary groups and supplementary groups select the rule")
+{
+	vpin::Policy p;
+	p.defaults = allow(__VPIN_ALLOW_ALL);
+	vpin::Rule u = named("by-uid", 0);
+	u.users = {user_a};
+	vpin::Rule g = named("by-gid", 0);
+	g.groups = {group_x};
+	p.rules = {u, g};
+	Rules rules(p);
+
+	auto refused = [](bool want) {
+		auto s = vt::open_session();
+		check_errno_is(pin_anon(s.get()), want ? EPERM : 0, "anonymous pin");
+	};
+	as_user(user_a, user_a, {}, [&] { refused(true); });
+	as_user(user_b, group_x, {}, [&] { refused(true); });
+	as_user(user_b, user_b, {group_x}, [&] { refused(true); });
+	as_user(user_b, user_b, {}, [&] { refused(false); });
+	auto st = vpin::Netlink{}.policy();
+	CHECK_EQ(st.policy.rules.size(), 2u);
+	CHECK(st.policy.rules[0].name == "by-uid");
+	CHECK_EQ(st.policy.rules[0].denies, 1u);
+	CHECK_EQ(st.policy.rules[1].denies, 2u);
+}
+
+TEST("paths: a prefix ends at a component; symlinks and renames do not fool it")
+{
+	for (const auto &k : {vt::ext4_dax, vt::xfs_dax}) {
+		vt::DaxFs fs(k.type, k.pmem);
+		const std::string root = fs.mountpoint();
+		for (const char *d : {"/rdma", "/rdma2", "/other"})
+			CHECK_OK(mkdir((root + d).c_str(), 0755));
+		for (const char *f : {"/rdma/f", "/rdma2/h", "/other/g"})
+			vt::make_file(root + f, pages(2));
+		CHECK_OK(symlink((root + "/rdma/f").c_str(), (root + "/other/to-f").c_str()));
+		CHECK_OK(symlink((root + "/other/g").c_str(), (root + "/rdma/to-g").c_str()));
+
+		vpin::Policy p;
+		p.defaults = allow(VPIN_ALLOW_PIN);
+		vpin::Rule r = named("rdma", __VPIN_ALLOW_ALL);
+		r.paths = {root + "/rdma"};
+		p.rules = {r};
+		Rules rules(p);
+		auto s = vt::open_session();
+		const auto b = VPIN_LEASE_BREAKABLE;
+		uint64_t id = 0;
+		CHECK_EQ(lease_only(s.get(), root + "/rdma/f", b, &id), 0);
+		CHECK_OK(vt::unlease(s.get(), id));
+		check_errno_is(lease_only(s.get(), root + "/rdma2/h", b), EPERM, "/rdma2 under /rdma");
+		check_errno_is(lease_only(s.get(), root + "/other/g", b), EPERM, "/other");
+		CHECK_EQ(lease_only(s.get(), root + "/other/to-f", b, &id), 0);
+		CHECK_OK(vt::unlease(s.get(), id));
+		check_errno_is(lease_only(s.get(), root + "/rdma/to-g", b), EPERM,
+			       "a symlink in /rdma to a file elsewhere");
+
+		// Judged at request time: renamed in, then out again.
+		vt::Fd g = open_file(root + "/other/g", O_RDONLY);
+		CHECK_ERRNO(vt::lease(s.get(), g.get(), b, &id), EPERM);
+		CHECK_OK(rename((root + "/other/g").c_str(), (root + "/rdma/g").c_str()));
+		CHECK_OK(vt::lease(s.get(), g.get(), b, &id));
+		CHECK_OK(vt::unlease(s.get(), id));
+		CHECK_OK(rename((root + "/rdma/g").c_str(), (root + "/other/g").c_str()));
+		CHECK_ERRNO(vt::lease(s.get(), g.get(), b, &id), EPERM);
+		// Anonymous memory only matches rules without paths.
+		check_errno_is(pin_anon(s.get()), 0, "anonymous pin, defaults allow it");
+	}
+}
+
+TEST("quotas count per uid across sessions and processes, and usage returns to zero")
+{
+	vpin::Policy p;
+	p.defaults = allow(__VPIN_ALLOW_ALL);
+	vpin::Rule r = named("a", VPIN_ALLOW_PIN);
+	r.users = {user_a};
+	r.max_sessions = 2;
+	r.max_pinned = pages(3);
+	p.rules = {r};
+	Rules rules(p);
+
+	vt::Channel step;
+	vt::Child first([&] {
+		become(user_a, user_a);
+		auto s = vt::open_session();
+		check_errno_is(pin_anon(s.get(), 2), 0, "2 pages in the first process");
+		vt::send_u64(step.a.get(), 1);
+		vt::recv_u64(step.a.get()); // hold until the second is done
+	});
+	CHECK_EQ(vt::recv_u64(step.b.get()), 1u);
+	as_user(user_a, user_a, {}, [] {
+		auto s = vt::open_session();
+		// The third session of the uid.
+		errno = 0;
+		int fd = open(VPIN_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		check_errno_is(fd < 0 ? errno : 0, EDQUOT, "third session");
+		check_errno_is(pin_anon(s.get(), 2), EDQUOT, "2 more pages (4 > 3)");
+		check_errno_is(pin_anon(s.get(), 1), 0, "1 more page (3)");
+		auto all = vpin::Netlink{}.usage();
+		const auto *u = usage_of(all, user_a);
+		CHECK(u != nullptr);
+		CHECK_EQ(u->sessions, 2u);
+		CHECK_EQ(u->pinned_bytes, static_cast<uint64_t>(pages(3)));
+		CHECK(u->rule == "a");
+		CHECK(u->max_sessions && *u->max_sessions == 2u);
+		// Unprivileged: only its own uid.
+		CHECK_EQ(all.size(), 1u);
+	});
+	vt::send_u64(step.b.get(), 2);
+	first.wait();
+	auto all = vpin::Netlink{}.usage();
+	const auto *u = usage_of(all, user_a);
+	CHECK(u == nullptr || (u->sessions == 0 && u->pinned_bytes == 0 && u->leases == 0));
+}
+
+TEST("lease quotas: max_leases and max_exclusive, orphans and all, on DAX")
+{
+	for (const auto &k : {vt::ext4_dax, vt::xfs_dax}) {
+		vt::Mount mnt(k);
+		for (const char *f : {"f1", "f2", "f3"})
+			vt::make_file(mnt.path(f), pages(2));
+		vpin::Policy p;
+		p.defaults = allow(__VPIN_ALLOW_ALL);
+		p.defaults.max_leases = 2;
+		p.defaults.max_exclusive = 1;
+		Rules rules(p);
+		auto s = vt::open_session();
+		CHECK_EQ(lease_only(s.get(), mnt.path("f1"), VPIN_LEASE_EXCLUSIVE), 0);
+		check_errno_is(lease_only(s.get(), mnt.path("f2"), VPIN_LEASE_EXCLUSIVE), EDQUOT,
+			       "second exclusive lease");
+		CHECK_EQ(lease_only(s.get(), mnt.path("f2"), VPIN_LEASE_BREAKABLE), 0);
+		check_errno_is(lease_only(s.get(), mnt.path("f3"), VPIN_LEASE_BREAKABLE), EDQUOT,
+			       "third lease");
+		const auto all = vpin::Netlink{}.usage();
+		const auto *u = usage_of(all, 0);
+		CHECK(u != nullptr);
+		CHECK_EQ(u->leases, 2u);
+		CHECK_EQ(u->exclusive, 1u);
+	}
+}
+
+TEST("two uids are independent")
+{
+	vpin::Policy p;
+	p.defaults = allow(__VPIN_ALLOW_ALL);
+	p.defaults.max_sessions = 1;
+	Rules rules(p);
+	vt::Channel step;
+	vt::Child a([&] {
+		become(user_a, user_a);
+		auto s = vt::open_session();
+		int fd = open(VPIN_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		check_errno_is(fd < 0 ? errno : 0, EDQUOT, "user a's second session");
+		vt::send_u64(step.a.get(), 1);
+		vt::recv_u64(step.a.get());
+	});
+	CHECK_EQ(vt::recv_u64(step.b.get()), 1u);
+	as_user(user_b, user_b, {}, [] {
+		auto s = vt::open_session();
+		check_errno_is(pin_anon(s.get()), 0, "user b pins while user a is at its quota");
+	});
+	vt::send_u64(step.b.get(), 2);
+	a.wait();
+}
+
+namespace {
+
+// A holder child with a breakable lease and a pin of a DAX file, which
+// ignores the break; returns how long a root truncate of the file took and
+// the holder's wait status.
+struct Revoked {
+	int64_t took_ns;
+	int status;
+	bool event;
+};
+
+Revoked break_ignored(const std::string &path, bool killed)
+{
+	vt::Channel ch;
+	vt::Child holder([&] {
+		vt::count_sigbus();
+		auto s = vt::open_session();
+		CHECK_EQ(lease_and_pin(s.get(), path, VPIN_LEASE_BREAKABLE), 0);
+		vt::send_u64(ch.a.get(), 1);
+		vt::wait_event(s.get(), 10000);
+		// Revoked with no signal: the revocation is queued after the break.
+		int64_t t0 = vt::now_ns();
+		bool revoked = false;
+		while (!revoked && vt::now_ns() - t0 < 5'000'000'000) {
+			if (!vt::event_queued(s.get())) {
+				usleep(10000);
+				continue;
+			}
+			for (const auto &ev : vt::read_events(s.get()))
+				revoked |= ev.type == VPIN_EVENT_LEASE_REVOKED;
+		}
+		vt::send_u64(ch.a.get(), revoked ? 2 : 3);
+		vt::send_u64(ch.a.get(), static_cast<uint64_t>(vt::sigbus_count));
+		pause();
+	});
+	CHECK_EQ(vt::recv_u64(ch.b.get()), 1u);
+	int64_t t0 = vt::now_ns();
+	CHECK_OK(truncate(path.c_str(), 0));
+	Revoked r{vt::now_ns() - t0, 0, false};
+	if (!killed) {
+		r.event = vt::recv_u64(ch.b.get()) == 2;
+		CHECK_EQ(vt::recv_u64(ch.b.get()), 0u); // no SIGBUS
+	} else {
+		usleep(200000);
+	}
+	r.status = holder.kill(SIGTERM);
+	return r;
+}
+
+} // namespace
+
+TEST("a rule's break_time and on_revoke = none and sigkill apply to its leases")
+{
+	for (const auto &k : {vt::ext4_dax, vt::xfs_dax}) {
+		vt::Mount mnt(k);
+		const std::string file = mnt.path("f");
+		vt::BreakTime module_default(20000);
+		vpin::Policy p;
+		p.defaults = allow(__VPIN_ALLOW_ALL);
+		p.defaults.break_time_ms = 300;
+		p.defaults.on_revoke = VPIN_REVOKE_NONE;
+		{
+			vt::make_file(file, pages(4));
+			Rules rules(p);
+			Revoked r = break_ignored(file, false);
+			tap::note(std::string(k.name) + ": break_time 300 ms, revoked after " +
+				  vt::ms_str(r.took_ns));
+			CHECK(r.took_ns >= 300'000'000 && r.took_ns < 800'000'000);
+			CHECK(r.event);
+			CHECK(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGTERM);
+		}
+		{
+			vt::make_file(file, pages(4));
+			p.defaults.on_revoke = VPIN_REVOKE_SIGKILL;
+			Rules rules(p);
+			Revoked r = break_ignored(file, true);
+			CHECK(r.took_ns >= 300'000'000 && r.took_ns < 800'000'000);
+			CHECK(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL);
+		}
+	}
+}
+
+TEST("an invalid rule set is refused with the rule named, and the old one stays in force")
+{
+	vpin::Policy good;
+	good.defaults = allow(VPIN_ALLOW_PIN_FILE);
+	Rules rules(good);
+	vpin::Policy bad;
+	bad.defaults = allow(__VPIN_ALLOW_ALL);
+	bad.rules = {named("one", 0), named("two", 0), named("one", 0)};
+	try {
+		vpin::Netlink{}.set_policy(&bad);
+		tap::fail("a set with a duplicate name was accepted", __FILE__, __LINE__);
+	} catch (const std::system_error &e) {
+		CHECK_EQ(e.code().value(), EINVAL);
+		const std::string what = e.what();
+		tap::note("refused: " + what);
+		CHECK(what.find("duplicate name") != std::string::npos);
+		if (!vt::kernel_older_than(6, 2))
+			CHECK(what.find("rule 2") != std::string::npos);
+	}
+	auto st = vpin::Netlink{}.policy();
+	CHECK_EQ(st.generation, rules.generation());
+	CHECK(st.policy.rules.empty());
+	auto s = vt::open_session();
+	check_errno_is(pin_anon(s.get()), EPERM, "anonymous pin under the old set");
+}
+
+namespace {
+
+// Raw SET_POLICY requests, as a hostile client builds them: returns the
+// kernel's errno (0 on success).
+class Raw {
+public:
+	Raw() : sock_(nl_socket_alloc())
+	{
+		CHECK(sock_ && genl_connect(sock_) == 0);
+		family_ = genl_ctrl_resolve(sock_, VPIN_GENL_NAME);
+		CHECK(family_ > 0);
+		nl_socket_set_buffer_size(sock_, 8 << 20, 0);
+	}
+	~Raw() { nl_socket_free(sock_); }
+	Raw(const Raw &) = delete;
+	Raw &operator=(const Raw &) = delete;
+
+	nl_msg *begin()
+	{
+		nl_msg *msg = nlmsg_alloc_size(8 << 20);
+		CHECK(msg != nullptr);
+		genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, NLM_F_REQUEST,
+			    VPIN_CMD_SET_POLICY, VPIN_GENL_VERSION);
+		return msg;
+	}
+	int send(nl_msg *msg)
+	{
+		int ret = nl_send_auto(sock_, msg);
+		nlmsg_free(msg);
+		if (ret < 0)
+			return -ret == NLE_MSGSIZE ? EMSGSIZE : EIO;
+		ret = nl_wait_for_ack(sock_);
+		return ret == 0 ? 0 : ret == -NLE_PERM ? EPERM : ret == -NLE_INVAL ? EINVAL : -ret + 1000;
+	}
+
+private:
+	nl_sock *sock_;
+	int family_ = 0;
+};
+
+void put_rule(nl_msg *msg, const std::string &name, const std::function<void(nl_msg *)> &extra = {})
+{
+	nlattr *r = nla_nest_start(msg, VPIN_A_RULE);
+	nla_put_string(msg, VPIN_RULE_A_NAME, name.c_str());
+	if (extra)
+		extra(msg);
+	nla_nest_end(msg, r);
+}
+
+// VPIN_A_POLICY with what `inside` puts, then what `rules` puts at the top
+// level.
+int raw_set(const std::function<void(nl_msg *)> &rules,
+	    const std::function<void(nl_msg *)> &inside = {})
+{
+	Raw raw;
+	nl_msg *msg = raw.begin();
+	nlattr *p = nla_nest_start(msg, VPIN_A_POLICY);
+	if (inside)
+		inside(msg);
+	nla_nest_end_keep_empty(msg, p);
+	rules(msg);
+	return raw.send(msg);
+}
+
+} // namespace
+
+TEST("hostile SET_POLICY requests are refused and change nothing")
+{
+	vpin::Netlink{}.set_policy(nullptr);
+	const uint64_t gen = vpin::Netlink{}.policy().generation;
+	struct Case {
+		const char *what;
+		std::function<void(nl_msg *)> rules;
+		std::function<void(nl_msg *)> inside = {};
+	};
+	const auto none = [](nl_msg *) {};
+	const std::vector<Case> cases = {
+		{"1025 rules", [](nl_msg *m) {
+			 for (int i = 0; i < 1025; i++)
+				 put_rule(m, "r" + std::to_string(i));
+		 }},
+		{"an unterminated name", [](nl_msg *m) {
+			 nlattr *r = nla_nest_start(m, VPIN_A_RULE);
+			 nla_put(m, VPIN_RULE_A_NAME, 4, "abcd");
+			 nla_nest_end(m, r);
+		 }},
+		{"a name of 64 bytes", [](nl_msg *m) { put_rule(m, std::string(64, 'n')); }},
+		{"an unknown rule attribute", [](nl_msg *m) {
+			 put_rule(m, "x", [](nl_msg *mm) { nla_put_u32(mm, 200, 1); });
+		 }},
+		{"an output attribute (hits)", [](nl_msg *m) {
+			 put_rule(m, "x", [](nl_msg *mm) { nla_put_u64(mm, VPIN_RULE_A_HITS, 1); });
+		 }},
+		{"an unknown policy attribute", none, [](nl_msg *m) { nla_put_u32(m, 99, 1); }},
+		{"65 users", [](nl_msg *m) {
+			 put_rule(m, "x", [](nl_msg *mm) {
+				 for (uint32_t i = 0; i < 65; i++)
+					 nla_put_u32(mm, VPIN_RULE_A_USER, 2000 + i);
+			 });
+		 }},
+		{"an unknown operation", [](nl_msg *m) {
+			 put_rule(m, "x", [](nl_msg *mm) { nla_put_u32(mm, VPIN_RULE_A_ALLOW, 1u << 9); });
+		 }},
+		{"a break time of 0", [](nl_msg *m) {
+			 put_rule(m, "x", [](nl_msg *mm) { nla_put_u32(mm, VPIN_RULE_A_BREAK_TIME_MS, 0); });
+		 }},
+		{"a relative path", [](nl_msg *m) {
+			 put_rule(m, "x", [](nl_msg *mm) { nla_put_string(mm, VPIN_RULE_A_PATH, "mnt/x"); });
+		 }},
+		{"a repeated quota", [](nl_msg *m) {
+			 put_rule(m, "x", [](nl_msg *mm) {
+				 nla_put_u32(mm, VPIN_RULE_A_MAX_LEASES, 1);
+				 nla_put_u32(mm, VPIN_RULE_A_MAX_LEASES, 2);
+			 });
+		 }},
+		{"a u64 quota in a u32 attribute", [](nl_msg *m) {
+			 put_rule(m, "x", [](nl_msg *mm) { nla_put_u64(mm, VPIN_RULE_A_MAX_SESSIONS, 1); });
+		 }},
+		{"defaults with a name", none, [](nl_msg *m) {
+			 nlattr *d = nla_nest_start(m, VPIN_POLICY_A_DEFAULTS);
+			 nla_put_string(m, VPIN_RULE_A_NAME, "d");
+			 nla_nest_end(m, d);
+		 }},
+		{"a rule without a name", [](nl_msg *m) {
+			 nlattr *r = nla_nest_start(m, VPIN_A_RULE);
+			 nla_put_u32(m, VPIN_RULE_A_ALLOW, 0);
+			 nla_nest_end(m, r);
+		 }},
+	};
+	for (const auto &c : cases) {
+		int err = raw_set(c.rules, c.inside);
+		if (err != EINVAL)
+			tap::fail(std::string(c.what) + ": expected EINVAL, got " + std::to_string(err),
+				  __FILE__, __LINE__);
+	}
+	CHECK_EQ(vpin::Netlink{}.policy().generation, gen);
+	// 1024 rules are fine.
+	CHECK_EQ(raw_set([](nl_msg *m) {
+			 for (int i = 0; i < 1024; i++)
+				 put_rule(m, "r" + std::to_string(i));
+		 }),
+		 0);
+	CHECK_EQ(vpin::Netlink{}.policy().policy.rules.size(), 1024u);
+	vpin::Netlink{}.set_policy(nullptr);
+	// Unprivileged callers may read, not set.
+	as_user(user_a, user_a, {}, [] {
+		CHECK_EQ(raw_set([](nl_msg *m) { put_rule(m, "x"); }), EPERM);
+		try {
+			vpin::Netlink{}.set_policy(nullptr);
+			tap::fail("an unprivileged clear was accepted", __FILE__, __LINE__);
+		} catch (const std::system_error &e) {
+			CHECK_EQ(e.code().value(), EPERM);
+		}
+		(void)vpin::Netlink{}.policy();
+	});
+}
+
+TEST("denials are events naming the rule, rate-limited so a loop cannot flood listeners")
+{
+	if (vt::kernel_older_than(6, 9))
+		tap::note("events group: CAP_SYS_ADMIN listeners only before 6.9");
+	vpin::EventSocket events;
+	vpin::Policy p;
+	p.defaults = allow(__VPIN_ALLOW_ALL);
+	vpin::Rule r = named("no-anon", VPIN_ALLOW_PIN_FILE);
+	r.users = {user_a};
+	p.rules = {r};
+	Rules rules(p);
+	as_user(user_a, user_a, {}, [] {
+		auto s = vt::open_session();
+		for (int i = 0; i < 200; i++)
+			check_errno_is(pin_anon(s.get()), EPERM, "anonymous pin");
+	});
+	std::vector<vpin::Event> denied;
+	bool changed = false;
+	const int64_t t0 = vt::now_ns();
+	while (vt::now_ns() - t0 < 1'000'000'000) {
+		struct pollfd pfd = {events.fd(), POLLIN, 0};
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		events.receive([&](const vpin::Event &e) {
+			if (e.type == VPIN_EVENT_POLICY_DENIED)
+				denied.push_back(e);
+			changed |= e.type == VPIN_EVENT_POLICY_CHANGED;
+		});
+	}
+	tap::note(std::to_string(denied.size()) + " of 200 denials reported");
+	CHECK(changed);
+	CHECK(!denied.empty());
+	CHECK(denied.size() <= 100);
+	const auto &e = denied.front();
+	CHECK(e.uid && *e.uid == user_a);
+	CHECK(e.rule && *e.rule == "no-anon");
+	CHECK(e.operation && *e.operation == VPIN_OP_PIN);
+	CHECK(e.error && *e.error == EPERM);
+	CHECK(e.comm && !e.comm->empty());
+	const auto st = vpin::Netlink{}.policy();
+	CHECK_EQ(st.policy.rules.at(0).denies, 200u);
+}

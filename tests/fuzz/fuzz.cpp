@@ -329,6 +329,7 @@ enum Op : unsigned {
 	OpNlEvents,
 	OpKill,
 	OpMap,
+	OpPolicy,
 	OpCount
 };
 
@@ -349,7 +350,8 @@ struct OpInfo {
 const std::array<OpInfo, OpCount> &op_table()
 {
 	static const std::array<OpInfo, OpCount> table = {{
-		{"session-open", {ENOMEM, EMFILE}},
+		// EDQUOT: a policy's max_sessions.
+		{"session-open", {ENOMEM, EMFILE, EDQUOT}},
 		{"session-close", {}},
 		{"open", {ENOENT, EACCES, EPERM, EISDIR, ETXTBSY, EAGAIN, EINTR, ENXIO, EINVAL,
 			  ENOSPC, ELOOP, ENOTDIR, EROFS, EDQUOT, EFBIG, EOVERFLOW, EBUSY, EDEADLK,
@@ -362,12 +364,14 @@ const std::array<OpInfo, OpCount> &op_table()
 			     EINTR, EOPNOTSUPP, ENOSPC}},
 		{"touch", {}},
 		// vpin.h, VPIN_IOC_PIN; EAGAIN: a pin of a lease being broken.
-		{"pin", {EFAULT, EACCES, EXDEV, ENOMEM, EOPNOTSUPP, EPERM, ESRCH, EAGAIN}},
+		// EPERM and EDQUOT also from a policy.
+		{"pin", {EFAULT, EACCES, EXDEV, ENOMEM, EOPNOTSUPP, EPERM, ESRCH, EAGAIN, EDQUOT}},
 		{"pin-hostile", {EINVAL, EOVERFLOW, EFAULT, EACCES, EXDEV, ENOMEM, EOPNOTSUPP, EPERM,
-				 ESRCH, EAGAIN, ENOTTY}},
+				 ESRCH, EAGAIN, ENOTTY, EDQUOT}},
 		{"unpin", {ENOENT}},
 		// vpin.h, VPIN_IOC_LEASE; EAGAIN: a new lease during a pending break.
-		{"lease", {EBADF, EINVAL, ENODATA, EOPNOTSUPP, EPERM, ETXTBSY, EBUSY, ENOMEM, EAGAIN}},
+		{"lease", {EBADF, EINVAL, ENODATA, EOPNOTSUPP, EPERM, ETXTBSY, EBUSY, ENOMEM, EAGAIN,
+			   EDQUOT}},
 		{"lease-hostile", {EBADF, EINVAL, EFAULT, ENOTTY}},
 		{"unlease", {ENOENT, EBUSY}},
 		{"version", {}},
@@ -396,6 +400,7 @@ const std::array<OpInfo, OpCount> &op_table()
 		{"netlink-events", {EPERM, ENOBUFS, EAGAIN}},
 		{"kill", {}},
 		{"map", {EINVAL, ENOENT, ENODEV, EPERM, ESRCH, ENOSPC, EMFILE, ENFILE, ENOMEM}},
+		{"policy", {ENOMEM, ENOBUFS, EINTR}},
 	}};
 	return table;
 }
@@ -639,6 +644,9 @@ std::optional<uint64_t> attr_u64(const Attr &a)
 	return std::nullopt;
 }
 
+// A nest, flagged NLA_F_NESTED as strict validation wants it.
+std::vector<char> nla_nest(uint16_t type, const std::vector<char> &members);
+
 std::vector<char> nla(uint16_t type, const void *data, size_t len)
 {
 	std::vector<char> a(NLA_ALIGN(NLA_HDRLEN + len));
@@ -647,6 +655,11 @@ std::vector<char> nla(uint16_t type, const void *data, size_t len)
 	if (len)
 		std::memcpy(a.data() + NLA_HDRLEN, data, len);
 	return a;
+}
+
+std::vector<char> nla_nest(uint16_t type, const std::vector<char> &members)
+{
+	return nla(static_cast<uint16_t>(type | NLA_F_NESTED), members.data(), members.size());
 }
 
 class Genl {
@@ -1066,6 +1079,9 @@ private:
 	void op_recv();
 	void op_netlink();
 	void op_nl_events();
+	bool netlink_ready(Op op);
+	std::vector<char> random_rule(int index);
+	void op_policy();
 	void dispatch(Op op);
 	Op choose();
 
@@ -1853,7 +1869,7 @@ bool Worker::pin_range(Session &s, uintptr_t addr, size_t len, uint32_t flags, c
 		// Another process's address space: refused whatever the range.
 		expect(OpPin, r, err, {EPERM, ESRCH}, "a session of another address space");
 	} else if (within && m->dax && !s.shared && !tracked_lease(s, m->dev, m->ino, nullptr)) {
-		expect(OpPin, r, err, {EPERM, EACCES, EFAULT}, "FS-DAX without a lease");
+		expect(OpPin, r, err, {EPERM, EACCES, EFAULT, EDQUOT}, "FS-DAX without a lease");
 	} else if (within && !m->dax && !s.shared && r < 0 && (err == EPERM || err == ESRCH)) {
 		finding("pin: " + errno_name(err) + " for memory that is not FS-DAX in the own address space");
 		count(OpPin, err);
@@ -3003,24 +3019,31 @@ void Worker::op_recv()
 // ---------------------------------------------------------------------------
 // Netlink
 
+bool Worker::netlink_ready(Op op)
+{
+	if (nl_.ok() && family_)
+		return true;
+	int err = nl_.open();
+	if (err) {
+		check(op, -1, -err);
+		return false;
+	}
+	err = nl_.resolve(family_, group_);
+	if (err) {
+		nl_ = Genl();
+		if (err == -ETIMEDOUT || err == -EBADMSG)
+			finding("resolving the vpin family: " + errno_name(-err));
+		else
+			check(op, -1, -err);
+		return false;
+	}
+	return true;
+}
+
 void Worker::op_netlink()
 {
-	if (!nl_.ok() || !family_) {
-		int err = nl_.open();
-		if (err) {
-			check(OpNetlink, -1, -err);
-			return;
-		}
-		err = nl_.resolve(family_, group_);
-		if (err) {
-			nl_ = Genl();
-			if (err == -ETIMEDOUT || err == -EBADMSG)
-				finding("resolving the vpin family: " + errno_name(-err));
-			else
-				check(OpNetlink, -1, -err);
-			return;
-		}
-	}
+	if (!netlink_ready(OpNetlink))
+		return;
 	const bool admin = uid_ == 0;
 	const uid_t me = uid_;
 	std::string problem;
@@ -3124,6 +3147,126 @@ void Worker::op_netlink()
 		finding("netlink: " + problem);
 }
 
+// A rule for the unprivileged workers (uid 65534), or the defaults (index
+// -1, which also decide root's requests; they allow everything): quotas
+// tight enough to be hit,
+// short break times, no revocation signal but SIGBUS or none (a SIGKILL
+// would end a worker). Root is always allowed everything.
+std::vector<char> Worker::random_rule(int index)
+{
+	std::vector<char> r;
+	auto add = [&r](const std::vector<char> &a) { r.insert(r.end(), a.begin(), a.end()); };
+	uint32_t allow = __VPIN_ALLOW_ALL;
+	if (index >= 0) {
+		const std::string name = format("r%d", index);
+		const uint32_t uid = 65534;
+		add(nla(VPIN_RULE_A_NAME, name.c_str(), name.size() + 1));
+		add(nla(VPIN_RULE_A_USER, &uid, sizeof(uid)));
+		// Leases may be refused; pins stay allowed, since a pin of memory
+		// that is not FS-DAX must never be EPERM here (t_policy covers
+		// refused pins).
+		if (rng_.percent(40))
+			allow = VPIN_ALLOW_PIN | VPIN_ALLOW_PIN_FILE |
+				(static_cast<uint32_t>(rng_.below(4)) << VPIN_OP_EXCLUSIVE);
+	}
+	add(nla(VPIN_RULE_A_ALLOW, &allow, sizeof(allow)));
+	if (rng_.percent(50)) {
+		const uint64_t bytes = rng_.range(1, 256) << 20;
+		add(nla(VPIN_RULE_A_MAX_PINNED, &bytes, sizeof(bytes)));
+	}
+	const uint16_t quotas[] = {VPIN_RULE_A_MAX_SESSIONS, VPIN_RULE_A_MAX_LEASES,
+				   VPIN_RULE_A_MAX_EXCLUSIVE};
+	for (uint16_t q : quotas) {
+		if (rng_.percent(30)) {
+			const auto n = static_cast<uint32_t>(rng_.range(q == VPIN_RULE_A_MAX_SESSIONS ? 2 : 0, 24));
+			add(nla(q, &n, sizeof(n)));
+		}
+	}
+	if (rng_.percent(50)) {
+		const auto ms = static_cast<uint32_t>(rng_.range(20, 2000));
+		add(nla(VPIN_RULE_A_BREAK_TIME_MS, &ms, sizeof(ms)));
+	}
+	if (rng_.percent(30)) {
+		const uint32_t none = VPIN_REVOKE_NONE;
+		add(nla(VPIN_RULE_A_ON_REVOKE, &none, sizeof(none)));
+	}
+	return r;
+}
+
+// Rule sets: root replaces or clears them (a few malformed ones, which
+// must be EINVAL), everyone reads them and the usage, which an
+// unprivileged reader sees for its own uid only.
+void Worker::op_policy()
+{
+	if (!netlink_ready(OpPolicy))
+		return;
+	const uint64_t v = rng_.below(100);
+	int err;
+	if (v < 30) {
+		const std::vector<char> d = random_rule(-1);
+		const std::vector<char> defaults = nla_nest(VPIN_POLICY_A_DEFAULTS, d);
+		std::vector<char> attrs = nla_nest(VPIN_A_POLICY, defaults);
+		const auto n = static_cast<int>(rng_.below(6));
+		for (int i = 0; i < n; i++) {
+			const std::vector<char> r = random_rule(i);
+			const std::vector<char> a = nla_nest(VPIN_A_RULE, r);
+			attrs.insert(attrs.end(), a.begin(), a.end());
+		}
+		const bool hostile = rng_.percent(15);
+		if (hostile) {
+			const uint32_t junk = static_cast<uint32_t>(rng_.next());
+			const std::vector<char> a = nla(static_cast<uint16_t>(rng_.range(VPIN_RULE_A_MAX + 1, 300)),
+							&junk, sizeof(junk));
+			std::vector<char> r = nla(VPIN_RULE_A_NAME, "bad", 4);
+			r.insert(r.end(), a.begin(), a.end());
+			const std::vector<char> bad = nla_nest(VPIN_A_RULE, r);
+			attrs.insert(attrs.end(), bad.begin(), bad.end());
+		}
+		const bool clear = !hostile && rng_.percent(20);
+		if (clear)
+			attrs.clear();
+		note("SET_POLICY, %d rules%s%s", n, hostile ? " and a malformed one" : "",
+		     clear ? " (clear)" : "");
+		err = nl_.request(family_, VPIN_CMD_SET_POLICY, NLM_F_ACK, attrs);
+		if (uid_ != 0)
+			expect(OpPolicy, err ? -1 : 0, -err, {EPERM}, "SET_POLICY unprivileged");
+		else if (hostile)
+			expect(OpPolicy, err ? -1 : 0, -err, {EINVAL}, "a rule with an unknown attribute");
+		else
+			check(OpPolicy, err ? -1 : 0, -err);
+		return;
+	}
+	const bool usage = v < 65;
+	const uid_t me = uid_;
+	std::string problem;
+	note(usage ? "GET_USAGE" : "GET_POLICY");
+	err = nl_.request(family_, usage ? VPIN_CMD_GET_USAGE : VPIN_CMD_GET_POLICY, NLM_F_DUMP, {},
+			  [&](const Genl::Message &m) {
+				  for (const auto &a : m.attrs) {
+					  std::vector<Attr> in;
+					  if (!parse_attrs(a.data, a.len, in)) {
+						  problem = "a malformed nested object";
+						  continue;
+					  }
+					  if (a.type != VPIN_A_USAGE || me == 0)
+						  continue;
+					  for (const auto &x : in)
+						  if (x.type == VPIN_USAGE_A_UID && attr_u64(x) &&
+						      *attr_u64(x) != me)
+							  problem = format("uid %u sees the usage of uid %llu", me,
+									   static_cast<unsigned long long>(*attr_u64(x)));
+				  }
+			  });
+	if (err == -ETIMEDOUT || err == -EBADMSG) {
+		finding("policy: " + errno_name(-err) + " (no answer, or a malformed one)");
+		nl_ = Genl();
+		return;
+	}
+	check(OpPolicy, err ? -1 : 0, -err);
+	if (!problem.empty())
+		finding("policy: " + problem);
+}
+
 void Worker::op_nl_events()
 {
 	if (nlev_.ok() && nlev_left_-- > 0) {
@@ -3209,6 +3352,7 @@ constexpr Weight kWeights[] = {
 	{OpDedupe, 2},	    {OpCopyRange, 2},	 {OpSwapext, 2},     {OpWrite, 2},
 	{OpRepair, 4},	    {OpDaxCombo, 7},	 {OpFork, 2},	     {OpSend, 2},
 	{OpRecv, 3},	    {OpNetlink, 3},	 {OpNlEvents, 1},    {OpMap, 4},
+	{OpPolicy, 1},
 };
 
 unsigned weight_of(const Weight &w)
@@ -3269,6 +3413,7 @@ void Worker::dispatch(Op op)
 	case OpRecv: op_recv(); break;
 	case OpNetlink: op_netlink(); break;
 	case OpNlEvents: op_nl_events(); break;
+	case OpPolicy: op_policy(); break;
 	case OpOpen:
 	case OpKill:
 	case OpCount: break;

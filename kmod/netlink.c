@@ -508,6 +508,7 @@ static const struct genl_ops vpin_genl_ops[] = {
 	},
 	{
 		.cmd = VPIN_CMD_GET_USAGE,
+		.start = vpin_usage_nl_dump_start,
 		.dumpit = vpin_usage_nl_dump,
 	},
 };

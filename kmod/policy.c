@@ -4,9 +4,9 @@
  * usage per uid that its quotas count ("Policies" in uapi/linux/vpin.h).
  *
  * Locking: the active set is published with RCU and reference counted. A
- * request takes a reference, judges (it may sleep to look up the file's
- * path) and drops it; the set itself is never changed, only replaced,
- * under vpin_rules_mutex. Usage lives in a hash table under
+ * request takes a reference, judges (it may sleep to walk the file's
+ * parent directories) and drops it; the set itself is never changed, only
+ * replaced, under vpin_rules_mutex. Usage lives in a hash table under
  * vpin_usage_lock, a spinlock held for bounded work only, under which a
  * quota check and its charge happen together. The check runs once per
  * request, never per page.
@@ -35,6 +35,12 @@
 
 enum { VPIN_Q_PINNED, VPIN_Q_SESSIONS, VPIN_Q_LEASES, VPIN_Q_EXCLUSIVE, VPIN_Q_N };
 
+/* A directory (or file) by identity: its file system and inode number. */
+struct vpin_dir {
+	dev_t dev;
+	unsigned long ino;
+};
+
 #define VPIN_NO_QUOTA U64_MAX
 
 struct vpin_rule {
@@ -47,7 +53,8 @@ struct vpin_rule {
 	u32 nusers, ngroups, npaths;
 	kuid_t users[VPIN_POLICY_MAX_IDS];
 	kgid_t groups[VPIN_POLICY_MAX_IDS];
-	char *paths[VPIN_POLICY_MAX_PATHS];
+	char *paths[VPIN_POLICY_MAX_PATHS];	/* as given, for GET_POLICY */
+	struct vpin_dir dirs[VPIN_POLICY_MAX_PATHS];	/* what they named */
 	atomic64_t hits;
 	atomic64_t denies;
 };
@@ -177,18 +184,26 @@ static bool vpin_cred_in_group(const struct cred *cred, kgid_t gid)
 	return false;
 }
 
-/* A prefix matches at a path component boundary. */
-static bool vpin_path_under(const char *path, const char *prefix)
-{
-	size_t n = strlen(prefix);
+/* The directories above a file on its file system, the file first. */
+struct vpin_ancestry {
+	unsigned int n;
+	struct vpin_dir *dirs;
+};
 
-	if (strncmp(path, prefix, n))
-		return false;
-	return prefix[n - 1] == '/' || path[n] == '/' || path[n] == '\0';
+static bool vpin_ancestry_has(const struct vpin_ancestry *a,
+			      const struct vpin_dir *dir)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->dirs[i].dev == dir->dev && a->dirs[i].ino == dir->ino)
+			return true;
+	return false;
 }
 
 static bool vpin_rule_matches(const struct vpin_rule *r,
-			      const struct cred *cred, const char *path)
+			      const struct cred *cred,
+			      const struct vpin_ancestry *a)
 {
 	u32 i;
 
@@ -207,10 +222,10 @@ static bool vpin_rule_matches(const struct vpin_rule *r,
 			return false;
 	}
 	if (r->npaths) {
-		if (!path)
+		if (!a)
 			return false;
 		for (i = 0; i < r->npaths; i++)
-			if (vpin_path_under(path, r->paths[i]))
+			if (vpin_ancestry_has(a, &r->dirs[i]))
 				break;
 		if (i == r->npaths)
 			return false;
@@ -221,57 +236,58 @@ static bool vpin_rule_matches(const struct vpin_rule *r,
 /* The first rule that matches, or the defaults. */
 static struct vpin_rule *vpin_rules_match(struct vpin_rules *set,
 					  const struct cred *cred,
-					  const char *path)
+					  const struct vpin_ancestry *a)
 {
 	u32 i;
 
 	for (i = 0; i < set->nrules; i++)
-		if (vpin_rule_matches(&set->rules[i], cred, path))
+		if (vpin_rule_matches(&set->rules[i], cred, a))
 			return &set->rules[i];
 	return &set->defaults;
 }
 
 /*
- * The file's path for matching: d_path() as the caller sees it, if looking
- * it up from the root of the initial mount namespace (pid 1's), without
- * following symlinks, reaches the same inode. NULL otherwise.
+ * Walk from the file up through its parent directories to the root of its
+ * file system. Whatever mount, namespace, chroot or link the caller reached
+ * the file through, its parents on the file system are the same; nothing
+ * is looked up by name.
  */
-static const char *vpin_policy_path(struct file *file, char *buf)
+static int vpin_ancestry_of(struct file *file, struct vpin_ancestry *a)
 {
-	struct path root = {}, found;
-	struct task_struct *init;
-	const char *path;
-	int ret;
+	struct dentry *d = dget(file->f_path.dentry), *parent;
+	unsigned int cap = 16;
+	void *more;
 
-	if (!current->fs)
-		return NULL;
-	path = d_path(&file->f_path, buf, PATH_MAX);
-	if (IS_ERR(path) || *path != '/')
-		return NULL;
-
-	rcu_read_lock();
-	init = pid_task(find_pid_ns(1, &init_pid_ns), PIDTYPE_PID);
-	if (init)
-		get_task_struct(init);
-	rcu_read_unlock();
-	if (!init)
-		return NULL;
-	task_lock(init);
-	if (init->fs)
-		get_fs_root(init->fs, &root);
-	task_unlock(init);
-	put_task_struct(init);
-	if (!root.mnt)
-		return NULL;
-	ret = vfs_path_lookup(root.dentry, root.mnt, path, LOOKUP_NO_SYMLINKS,
-			      &found);
-	path_put(&root);
-	if (ret)
-		return NULL;
-	if (d_inode(found.dentry) != file_inode(file))
-		path = NULL;
-	path_put(&found);
-	return path;
+	a->n = 0;
+	a->dirs = kmalloc_array(cap, sizeof(*a->dirs), GFP_KERNEL);
+	if (!a->dirs)
+		goto nomem;
+	for (;;) {
+		if (a->n == cap) {
+			cap *= 2;
+			more = krealloc_array(a->dirs, cap, sizeof(*a->dirs),
+					      GFP_KERNEL);
+			if (!more)
+				goto nomem;
+			a->dirs = more;
+		}
+		a->dirs[a->n++] = (struct vpin_dir) {
+			.dev = d->d_sb->s_dev,
+			.ino = d_inode(d) ? d_inode(d)->i_ino : 0,
+		};
+		if (IS_ROOT(d))
+			break;
+		parent = dget_parent(d);
+		dput(d);
+		d = parent;
+		cond_resched();
+	}
+	dput(d);
+	return 0;
+nomem:
+	dput(d);
+	kfree(a->dirs);
+	return -ENOMEM;
 }
 
 /* Memory that is not a file's, for the rules: shmem, memfd, hugetlb. */
@@ -282,7 +298,10 @@ static bool vpin_file_is_memory(struct file *file)
 }
 
 static atomic64_t vpin_denied_suppressed = ATOMIC64_INIT(0);
-static DEFINE_RATELIMIT_STATE(vpin_denied_rs, HZ, 20);
+/* Not in the kernel log: the events are the report. */
+static struct ratelimit_state vpin_denied_rs =
+	RATELIMIT_STATE_INIT_FLAGS(vpin_denied_rs, HZ, 20,
+				   RATELIMIT_MSG_ON_RELEASE);
 
 static void vpin_policy_denied(struct vpin_session *s, u32 op,
 			       struct file *file, const struct vpin_rules *set,
@@ -316,21 +335,20 @@ static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
 			     struct vpin_grant *grant)
 {
 	struct vpin_rules *set = vpin_rules_get();
+	struct vpin_ancestry ancestry = {}, *a = NULL;
 	struct vpin_rule *rule = NULL;
-	const char *path = NULL;
-	char *buf = NULL;
 	int ret = 0, q;
 
 	if (set) {
 		if (file && set->has_paths && !vpin_file_is_memory(file)) {
-			buf = kmalloc(PATH_MAX, GFP_KERNEL);
-			if (!buf) {
+			ret = vpin_ancestry_of(file, &ancestry);
+			if (ret) {
 				vpin_rules_put(set);
-				return -ENOMEM;
+				return ret;
 			}
-			path = vpin_policy_path(file, buf);
+			a = &ancestry;
 		}
-		rule = vpin_rules_match(set, s->cred, path);
+		rule = vpin_rules_match(set, s->cred, a);
 		atomic64_inc(&rule->hits);
 		if (op != VPIN_OP_SESSION && !(rule->allow & VPIN_ALLOW(op)))
 			ret = -EPERM;
@@ -357,7 +375,7 @@ static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
 			.break_ms = rule->break_ms,
 			.on_revoke = rule->on_revoke,
 		};
-	kfree(buf);
+	kfree(ancestry.dirs);
 	vpin_rules_put(set);
 	return ret;
 }
@@ -449,18 +467,43 @@ void vpin_policy_lease_done(struct vpin_usage *u, u32 type)
 
 /* Parsing VPIN_CMD_SET_POLICY. */
 
+/*
+ * "rule 3, attribute 7: what" (attribute -1: the rule as a whole), with the
+ * attribute's offset.
+ */
 static void vpin_rule_error(struct netlink_ext_ack *extack,
-			    const struct nlattr *attr, int index,
+			    const struct nlattr *attr, int index, int type,
 			    const char *msg)
 {
-	char where[24];
+	char where[40];
+	int n;
 
 	if (index < 0)
-		strscpy(where, "defaults", sizeof(where));
+		n = scnprintf(where, sizeof(where), "defaults");
 	else
-		snprintf(where, sizeof(where), "rule %d", index);
+		n = scnprintf(where, sizeof(where), "rule %d", index);
+	if (type >= 0)
+		scnprintf(where + n, sizeof(where) - n, ", attribute %d", type);
 	NL_SET_BAD_ATTR(extack, attr);
 	NL_SET_ERR_MSG_FMT(extack, "%s: %s", where, msg);
+}
+
+/*
+ * What a prefix names, as the setter sees it (symlinks followed): kept by
+ * identity, so that no reference pins a file system.
+ */
+static int vpin_dir_resolve(const char *name, struct vpin_dir *dir)
+{
+	struct path path;
+	int ret;
+
+	ret = kern_path(name, LOOKUP_FOLLOW, &path);
+	if (ret)
+		return ret;
+	dir->dev = path.dentry->d_sb->s_dev;
+	dir->ino = d_inode(path.dentry)->i_ino;
+	path_put(&path);
+	return 0;
 }
 
 /* A NUL-terminated string of 2 .. @max bytes with no NUL inside. */
@@ -496,6 +539,9 @@ static int vpin_rule_parse(const struct nlattr *nest, struct vpin_rule *r,
 			      type == VPIN_RULE_A_GROUP ||
 			      type == VPIN_RULE_A_PATH;
 
+		msg = "flag bits in the attribute type";
+		if (a->nla_type & ~NLA_TYPE_MASK)
+			goto err;
 		msg = "repeated attribute";
 		if (type <= VPIN_RULE_A_MAX && !repeat &&
 		    __test_and_set_bit(type, &seen))
@@ -552,6 +598,9 @@ static int vpin_rule_parse(const struct nlattr *nest, struct vpin_rule *r,
 			msg = "more than 64 paths";
 			if (r->npaths == VPIN_POLICY_MAX_PATHS)
 				goto err;
+			msg = "path: cannot be resolved";
+			if (vpin_dir_resolve(nla_data(a), &r->dirs[r->npaths]))
+				goto err;
 			r->paths[r->npaths] = kstrdup(nla_data(a),
 						      GFP_KERNEL_ACCOUNT);
 			if (!r->paths[r->npaths])
@@ -602,16 +651,16 @@ static int vpin_rule_parse(const struct nlattr *nest, struct vpin_rule *r,
 		}
 	}
 	if (rem) {
-		vpin_rule_error(extack, nest, index, "trailing bytes");
+		vpin_rule_error(extack, nest, index, -1, "trailing bytes");
 		return -EINVAL;
 	}
 	if (index >= 0 && !r->name[0]) {
-		vpin_rule_error(extack, nest, index, "no name");
+		vpin_rule_error(extack, nest, index, -1, "no name");
 		return -EINVAL;
 	}
 	return 0;
 err:
-	vpin_rule_error(extack, a, index, msg);
+	vpin_rule_error(extack, a, index, nla_type(a), msg);
 	return -EINVAL;
 }
 
@@ -625,12 +674,18 @@ static struct vpin_rules *vpin_rules_parse(struct genl_info *info)
 	const struct nlattr *a, *defaults = NULL;
 	struct nlattr empty = { .nla_len = NLA_HDRLEN };
 	struct vpin_rules *set;
-	u32 n = 0, i, j;
+	u32 n = 0, i, j, npolicy = 0;
 	int rem, ret;
 
 	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
-			  genlmsg_len(info->genlhdr), rem)
+			  genlmsg_len(info->genlhdr), rem) {
 		n += nla_type(a) == VPIN_A_RULE;
+		npolicy += nla_type(a) == VPIN_A_POLICY;
+	}
+	if (npolicy > 1) {
+		NL_SET_ERR_MSG(extack, "policy: repeated VPIN_A_POLICY");
+		return ERR_PTR(-EINVAL);
+	}
 	if (n > VPIN_POLICY_MAX_RULES) {
 		NL_SET_ERR_MSG(extack, "policy: more than 1024 rules");
 		return ERR_PTR(-EINVAL);
@@ -639,6 +694,11 @@ static struct vpin_rules *vpin_rules_parse(struct genl_info *info)
 		if (nla_type(a) != VPIN_POLICY_A_DEFAULTS || defaults) {
 			NL_SET_ERR_MSG_ATTR(extack, a,
 					    "policy: unknown or repeated attribute");
+			return ERR_PTR(-EINVAL);
+		}
+		if (!(a->nla_type & NLA_F_NESTED)) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "policy: defaults without NLA_F_NESTED");
 			return ERR_PTR(-EINVAL);
 		}
 		defaults = a;
@@ -665,7 +725,7 @@ static struct vpin_rules *vpin_rules_parse(struct genl_info *info)
 		ret = vpin_rule_parse(a, &set->rules[i], i, extack);
 		for (j = 0; !ret && j < i; j++) {
 			if (!strcmp(set->rules[j].name, set->rules[i].name)) {
-				vpin_rule_error(extack, a, i, "duplicate name");
+				vpin_rule_error(extack, a, i, -1, "duplicate name");
 				ret = -EINVAL;
 			}
 		}
@@ -705,8 +765,20 @@ int vpin_policy_nl_set(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	}
 
+	/* The reply is made before the set goes live: no error after that. */
 	mutex_lock(&vpin_rules_mutex);
-	gen = ++vpin_generation;
+	gen = vpin_generation + 1;
+	hdr = vpin_nl_reply_put(msg, info, VPIN_CMD_SET_POLICY);
+	nest = hdr ? nla_nest_start(msg, VPIN_A_POLICY) : NULL;
+	if (!nest || nla_put_u64_64bit(msg, VPIN_POLICY_A_GENERATION, gen,
+				       VPIN_POLICY_A_PAD)) {
+		mutex_unlock(&vpin_rules_mutex);
+		vpin_rules_put(set);
+		goto err;
+	}
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	vpin_generation = gen;
 	if (set)
 		set->generation = gen;
 	old = rcu_replace_pointer(vpin_active, set,
@@ -716,16 +788,6 @@ int vpin_policy_nl_set(struct sk_buff *skb, struct genl_info *info)
 	synchronize_rcu();
 	vpin_rules_put(old);
 	vpin_nl_policy_changed(gen, set ? set->nrules : 0);
-
-	hdr = vpin_nl_reply_put(msg, info, VPIN_CMD_SET_POLICY);
-	if (!hdr)
-		goto err;
-	nest = nla_nest_start(msg, VPIN_A_POLICY);
-	if (!nest || nla_put_u64_64bit(msg, VPIN_POLICY_A_GENERATION, gen,
-				       VPIN_POLICY_A_PAD))
-		goto err;
-	nla_nest_end(msg, nest);
-	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 err:
 	nlmsg_free(msg);
@@ -802,14 +864,13 @@ err:
  */
 int vpin_policy_nl_dump_start(struct netlink_callback *cb)
 {
-	struct vpin_rules *set = vpin_rules_get();
-
-	cb->args[0] = (long)set;
-	cb->args[1] = 0;
-	cb->args[2] = 0;
+	/* The set and the generation together, never a mix of two sets. */
 	mutex_lock(&vpin_rules_mutex);
+	cb->args[0] = (long)vpin_rules_get();
 	cb->args[3] = vpin_generation;
 	mutex_unlock(&vpin_rules_mutex);
+	cb->args[1] = 0;
+	cb->args[2] = 0;
 	return 0;
 }
 
@@ -868,73 +929,132 @@ full:
 	return skb->len ? skb->len : -EMSGSIZE;
 }
 
-/* GET_USAGE: [0] the hash bucket, [1] the position in it, [2] viewer, [3] admin. */
-int vpin_usage_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+/*
+ * GET_USAGE, in uid order so that a dump resumed from a uid neither skips
+ * nor repeats one: [0] the next uid, [1] the viewer's uid, [2] whether the
+ * viewer is an administrator, both decided when the dump starts.
+ */
+enum { USAGE_NEXT, USAGE_VIEWER, USAGE_ADMIN };
+
+int vpin_usage_nl_dump_start(struct netlink_callback *cb)
+{
+	cb->args[USAGE_NEXT] = 0;
+	cb->args[USAGE_VIEWER] = __kuid_val(sock_i_uid(NETLINK_CB(cb->skb).sk));
+	cb->args[USAGE_ADMIN] = netlink_capable(cb->skb, CAP_SYS_ADMIN);
+	return 0;
+}
+
+#define VPIN_USAGE_BATCH 16
+
+struct vpin_usage_row {
+	u32 uid;
+	struct vpin_usage *u;		/* under vpin_usage_lock only */
+	u64 used[VPIN_Q_N];
+	const struct cred *cred;	/* referenced */
+};
+
+/*
+ * Copy the rows of up to VPIN_USAGE_BATCH visible uids from @from on, in
+ * uid order; the rules are matched after the lock is dropped.
+ */
+static unsigned int vpin_usage_batch(struct netlink_callback *cb,
+				     struct vpin_usage_row *rows)
+{
+	const u64 from = cb->args[USAGE_NEXT];
+	const bool admin = cb->args[USAGE_ADMIN];
+	const u32 viewer = cb->args[USAGE_VIEWER];
+	struct vpin_usage *u;
+	unsigned int n = 0, i;
+	unsigned long bkt;
+
+	spin_lock(&vpin_usage_lock);
+	hash_for_each(vpin_usage_table, bkt, u, node) {
+		u32 uid = __kuid_val(u->uid);
+
+		if (uid < from || (!admin && uid != viewer))
+			continue;
+		if (n == VPIN_USAGE_BATCH && uid > rows[n - 1].uid)
+			continue;
+		for (i = n; i > 0 && rows[i - 1].uid > uid; i--)
+			if (i < VPIN_USAGE_BATCH)
+				rows[i] = rows[i - 1];
+		rows[i].uid = uid;
+		rows[i].u = u;
+		n = min(n + 1, VPIN_USAGE_BATCH);
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(rows[i].used, rows[i].u->used, sizeof(rows[i].used));
+		rows[i].cred = get_cred(rows[i].u->cred);
+	}
+	spin_unlock(&vpin_usage_lock);
+	return n;
+}
+
+static int vpin_put_usage(struct sk_buff *skb, const struct vpin_usage_row *row,
+			  struct vpin_rules *set)
 {
 	static const u8 quota_attr[VPIN_Q_N] = {
 		[VPIN_Q_SESSIONS] = VPIN_USAGE_A_MAX_SESSIONS,
 		[VPIN_Q_LEASES] = VPIN_USAGE_A_MAX_LEASES,
 		[VPIN_Q_EXCLUSIVE] = VPIN_USAGE_A_MAX_EXCLUSIVE,
 	};
-	bool admin = netlink_capable(cb->skb, CAP_SYS_ADMIN);
-	kuid_t viewer = sock_i_uid(NETLINK_CB(cb->skb).sk);
-	struct vpin_rules *set = vpin_rules_get();
-	struct vpin_usage *u;
-	struct nlattr *nest;
-	unsigned long bkt, pos;
-	void *hdr;
+	const struct vpin_rule *r = set ? vpin_rules_match(set, row->cred, NULL) : NULL;
+	struct nlattr *nest = nla_nest_start(skb, VPIN_A_USAGE);
 	int q;
 
-	spin_lock(&vpin_usage_lock);
-	for (bkt = cb->args[0]; bkt < HASH_SIZE(vpin_usage_table); bkt++) {
-		pos = 0;
-		hlist_for_each_entry(u, &vpin_usage_table[bkt], node) {
-			const struct vpin_rule *r;
+	if (!nest ||
+	    nla_put_u32(skb, VPIN_USAGE_A_UID,
+			from_kuid_munged(&init_user_ns, KUIDT_INIT(row->uid))) ||
+	    nla_put_u64_64bit(skb, VPIN_USAGE_A_SESSIONS,
+			      row->used[VPIN_Q_SESSIONS], VPIN_USAGE_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPIN_USAGE_A_PINNED_BYTES,
+			      row->used[VPIN_Q_PINNED] << PAGE_SHIFT,
+			      VPIN_USAGE_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPIN_USAGE_A_LEASES,
+			      row->used[VPIN_Q_LEASES], VPIN_USAGE_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPIN_USAGE_A_EXCLUSIVE,
+			      row->used[VPIN_Q_EXCLUSIVE], VPIN_USAGE_A_PAD) ||
+	    (r && nla_put_string(skb, VPIN_USAGE_A_RULE,
+				 r == &set->defaults ? "" : r->name)) ||
+	    (r && r->max[VPIN_Q_PINNED] != VPIN_NO_QUOTA &&
+	     nla_put_u64_64bit(skb, VPIN_USAGE_A_MAX_PINNED,
+			       r->max[VPIN_Q_PINNED], VPIN_USAGE_A_PAD)))
+		goto err;
+	for (q = VPIN_Q_SESSIONS; r && q < VPIN_Q_N; q++)
+		if (r->max[q] != VPIN_NO_QUOTA &&
+		    nla_put_u32(skb, quota_attr[q], r->max[q]))
+			goto err;
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
 
-			if (pos++ < cb->args[1])
-				continue;
-			if (!admin && !uid_eq(u->uid, viewer)) {
-				cb->args[1] = pos;
-				continue;
+int vpin_usage_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vpin_usage_row rows[VPIN_USAGE_BATCH];
+	struct vpin_rules *set = vpin_rules_get();
+	unsigned int n, i;
+	bool full = false;
+	void *hdr;
+
+	while (!full && (n = vpin_usage_batch(cb, rows))) {
+		for (i = 0; i < n; i++) {
+			if (!full && !vpin_nl_dump_put(skb, cb, &hdr)) {
+				if (vpin_put_usage(skb, &rows[i], set)) {
+					genlmsg_cancel(skb, hdr);
+					full = true;
+				} else {
+					genlmsg_end(skb, hdr);
+					cb->args[USAGE_NEXT] = (u64)rows[i].uid + 1;
+				}
+			} else {
+				full = true;
 			}
-			r = set ? vpin_rules_match(set, u->cred, NULL) : NULL;
-			if (vpin_nl_dump_put(skb, cb, &hdr))
-				goto out;
-			nest = nla_nest_start(skb, VPIN_A_USAGE);
-			if (!nest ||
-			    nla_put_u32(skb, VPIN_USAGE_A_UID,
-					from_kuid_munged(&init_user_ns, u->uid)) ||
-			    nla_put_u64_64bit(skb, VPIN_USAGE_A_SESSIONS,
-					      u->used[VPIN_Q_SESSIONS], VPIN_USAGE_A_PAD) ||
-			    nla_put_u64_64bit(skb, VPIN_USAGE_A_PINNED_BYTES,
-					      u->used[VPIN_Q_PINNED] << PAGE_SHIFT,
-					      VPIN_USAGE_A_PAD) ||
-			    nla_put_u64_64bit(skb, VPIN_USAGE_A_LEASES,
-					      u->used[VPIN_Q_LEASES], VPIN_USAGE_A_PAD) ||
-			    nla_put_u64_64bit(skb, VPIN_USAGE_A_EXCLUSIVE,
-					      u->used[VPIN_Q_EXCLUSIVE], VPIN_USAGE_A_PAD) ||
-			    (r && nla_put_string(skb, VPIN_USAGE_A_RULE,
-						 r == &set->defaults ? "" : r->name)) ||
-			    (r && r->max[VPIN_Q_PINNED] != VPIN_NO_QUOTA &&
-			     nla_put_u64_64bit(skb, VPIN_USAGE_A_MAX_PINNED,
-					       r->max[VPIN_Q_PINNED], VPIN_USAGE_A_PAD)))
-				goto cancel;
-			for (q = VPIN_Q_SESSIONS; r && q < VPIN_Q_N; q++)
-				if (r->max[q] != VPIN_NO_QUOTA &&
-				    nla_put_u32(skb, quota_attr[q], r->max[q]))
-					goto cancel;
-			nla_nest_end(skb, nest);
-			genlmsg_end(skb, hdr);
-			cb->args[1] = pos;
+			put_cred(rows[i].cred);
 		}
-		cb->args[1] = 0;
-		cb->args[0] = bkt + 1;
 	}
-	goto out;
-cancel:
-	genlmsg_cancel(skb, hdr);
-out:
-	spin_unlock(&vpin_usage_lock);
 	vpin_rules_put(set);
 	return skb->len;
 }

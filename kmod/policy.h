@@ -40,6 +40,7 @@ int vpin_policy_nl_set(struct sk_buff *skb, struct genl_info *info);
 int vpin_policy_nl_dump_start(struct netlink_callback *cb);
 int vpin_policy_nl_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int vpin_policy_nl_dump_done(struct netlink_callback *cb);
+int vpin_usage_nl_dump_start(struct netlink_callback *cb);
 int vpin_usage_nl_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 void vpin_policy_exit(void);

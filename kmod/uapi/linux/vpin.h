@@ -313,7 +313,7 @@
  *
  * VPIN_CMD_GET_USAGE (dump)
  *   One message per uid with a session, a pin or a lease (orphans
- *   included): VPIN_A_USAGE (VPIN_USAGE_A_*), with the quotas of the rule
+ *   included), in uid order: VPIN_A_USAGE (VPIN_USAGE_A_*), with the quotas of the rule
  *   that decides a request of that uid without a file (as its newest
  *   session's opener); absent quotas are unlimited. A caller without
  *   CAP_SYS_ADMIN sees only its own uid.
@@ -326,15 +326,20 @@
  * and if none matches, the defaults do. A request is judged with the
  * credentials of the session's opener, as a file's are at open: its uid
  * matches VPIN_RULE_A_USER, its gid, effective gid or supplementary groups
- * match VPIN_RULE_A_GROUP, and the file's path VPIN_RULE_A_PATH. A rule
- * without users, groups or paths matches any; a path matches a prefix that
- * ends at a path component ("/a/b" matches /a/b and /a/b/c, not /a/bc). The
- * path is the file's own (d_path) as the caller sees it, and counts only if
- * looking it up from the root of the initial mount namespace (that of pid
- * 1) reaches the same file, so that symlinks, "..", renames and mount or
- * chroot tricks cannot make a file match a prefix it is not under there.
- * Memory that is not a file's (anonymous, shmem, memfd, hugetlb), a new
- * session, and a file without such a path match only rules without paths.
+ * match VPIN_RULE_A_GROUP, and the file VPIN_RULE_A_PATH. A rule without
+ * users, groups or paths matches any. A path names a directory (or a file),
+ * resolved when the set is loaded, as the setter sees it (symlinks followed;
+ * a path that does not resolve is EINVAL), and is kept by identity (device
+ * and inode number; no reference keeps a file system busy). A file matches it
+ * if that directory is the file itself or one of its parent directories on
+ * the file's own file system: what the file system says, whatever mount, bind
+ * mount, mount namespace, chroot or symlink the caller reached the file
+ * through, and after renames as well. So /a/b covers /a/b/c and not /a/bc,
+ * and a file system mounted below a named directory is covered by naming its
+ * mount point or a directory in it. A set keeps naming what its paths named
+ * when it was loaded: load it again after replacing a file system there.
+ * Memory that is not a file's (anonymous, shmem, memfd, hugetlb) and a new
+ * session match only rules without paths.
  *
  * A rule or the defaults say:
  *   VPIN_RULE_A_ALLOW    the operations allowed (VPIN_ALLOW_*; absent: all);
@@ -342,8 +347,10 @@
  *   VPIN_RULE_A_MAX_*    quotas per uid, summed over all of its sessions
  *                        (pinned bytes; sessions; leases, orphans included;
  *                        exclusive leases); a request over one fails with
- *                        EDQUOT (absent: unlimited). RLIMIT_MEMLOCK applies
- *                        as well;
+ *                        EDQUOT (absent: unlimited). A uid's usage is one
+ *                        total, whichever rules admitted it, held against
+ *                        the quota of the rule deciding the request at
+ *                        hand. RLIMIT_MEMLOCK applies as well;
  *   VPIN_RULE_A_BREAK_TIME_MS  the break time of breakable leases granted
  *                        under it (absent: the module parameter);
  *   VPIN_RULE_A_ON_REVOKE  what the opener of a session gets when such a

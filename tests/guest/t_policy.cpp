@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -253,7 +254,7 @@ TEST("users, primary groups and supplementary groups select the rule")
 	CHECK_EQ(st.policy.rules[1].denies, 2u);
 }
 
-TEST("paths: a prefix ends at a component; symlinks and renames do not fool it")
+TEST("paths: a prefix is a directory and what is below it; symlinks, renames and mounts do not fool it")
 {
 	for (const auto &k : {vt::ext4_dax, vt::xfs_dax}) {
 		vt::DaxFs fs(k.type, k.pmem);
@@ -291,6 +292,21 @@ TEST("paths: a prefix ends at a component; symlinks and renames do not fool it")
 		CHECK_OK(vt::unlease(s.get(), id));
 		CHECK_OK(rename((root + "/rdma/g").c_str(), (root + "/other/g").c_str()));
 		CHECK_ERRNO(vt::lease(s.get(), g.get(), b, &id), EPERM);
+		// A bind mount of /other inside /rdma does not put its files under
+		// /rdma; a bind mount of /rdma elsewhere keeps them there.
+		CHECK_OK(mkdir((root + "/rdma/sub").c_str(), 0755));
+		CHECK_OK(mkdir("/tmp/vpin-alias", 0755));
+		CHECK_OK(mount((root + "/other").c_str(), (root + "/rdma/sub").c_str(), nullptr, MS_BIND,
+			       nullptr));
+		CHECK_OK(mount((root + "/rdma").c_str(), "/tmp/vpin-alias", nullptr, MS_BIND, nullptr));
+		const int through_sub = lease_only(s.get(), root + "/rdma/sub/g", b);
+		const int through_alias = lease_only(s.get(), "/tmp/vpin-alias/f", b, &id);
+		umount2((root + "/rdma/sub").c_str(), MNT_DETACH);
+		umount2("/tmp/vpin-alias", MNT_DETACH);
+		rmdir("/tmp/vpin-alias");
+		check_errno_is(through_sub, EPERM, "/other bind-mounted inside /rdma");
+		check_errno_is(through_alias, 0, "/rdma bind-mounted elsewhere");
+		CHECK_OK(vt::unlease(s.get(), id));
 		// Anonymous memory only matches rules without paths.
 		check_errno_is(pin_anon(s.get()), 0, "anonymous pin, defaults allow it");
 	}
@@ -492,6 +508,21 @@ TEST("an invalid rule set is refused with the rule named, and the old one stays 
 		if (!vt::kernel_older_than(6, 2))
 			CHECK(what.find("rule 2") != std::string::npos);
 	}
+	// The attribute is named too.
+	bad.rules = {named("one", 0), named("two", 0)};
+	bad.rules[1].paths = {"relative/path"};
+	try {
+		vpin::Netlink{}.set_policy(&bad);
+		tap::fail("a set with a relative path was accepted", __FILE__, __LINE__);
+	} catch (const std::system_error &e) {
+		CHECK_EQ(e.code().value(), EINVAL);
+		const std::string what = e.what();
+		tap::note("refused: " + what);
+		CHECK(what.find("path: not absolute") != std::string::npos);
+		if (!vt::kernel_older_than(6, 2))
+			CHECK(what.find("rule 1, attribute " + std::to_string(VPIN_RULE_A_PATH)) !=
+			      std::string::npos);
+	}
 	auto st = vpin::Netlink{}.policy();
 	CHECK_EQ(st.generation, rules.generation());
 	CHECK(st.policy.rules.empty());
@@ -607,6 +638,13 @@ TEST("hostile SET_POLICY requests are refused and change nothing")
 		 }},
 		{"a relative path", [](nl_msg *m) {
 			 put_rule(m, "x", [](nl_msg *mm) { nla_put_string(mm, VPIN_RULE_A_PATH, "mnt/x"); });
+		 }},
+		{"a path that does not resolve", [](nl_msg *m) {
+			 put_rule(m, "x", [](nl_msg *mm) { nla_put_string(mm, VPIN_RULE_A_PATH, "/no/such/dir"); });
+		 }},
+		{"a repeated VPIN_A_POLICY", [](nl_msg *m) {
+			 nlattr *p = nla_nest_start(m, VPIN_A_POLICY);
+			 nla_nest_end_keep_empty(m, p);
 		 }},
 		{"a repeated quota", [](nl_msg *m) {
 			 put_rule(m, "x", [](nl_msg *mm) {

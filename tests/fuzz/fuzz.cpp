@@ -3149,9 +3149,8 @@ void Worker::op_netlink()
 
 // A rule for the unprivileged workers (uid 65534), or the defaults (index
 // -1, which also decide root's requests; they allow everything): quotas
-// tight enough to be hit,
-// short break times, no revocation signal but SIGBUS or none (a SIGKILL
-// would end a worker). Root is always allowed everything.
+// tight enough to be hit, break times up to the module's, no revocation
+// signal but SIGBUS or none (a SIGKILL would end a worker).
 std::vector<char> Worker::random_rule(int index)
 {
 	std::vector<char> r;
@@ -3182,8 +3181,11 @@ std::vector<char> Worker::random_rule(int index)
 			add(nla(q, &n, sizeof(n)));
 		}
 	}
+	// Within the module's break time, which bounds how long an operation
+	// may take before it counts as stuck (a change queued behind others
+	// waits for each of their breaks).
 	if (rng_.percent(50)) {
-		const auto ms = static_cast<uint32_t>(rng_.range(20, 2000));
+		const auto ms = static_cast<uint32_t>(rng_.range(20, cfg.break_ms));
 		add(nla(VPIN_RULE_A_BREAK_TIME_MS, &ms, sizeof(ms)));
 	}
 	if (rng_.percent(30)) {

@@ -15,15 +15,13 @@
 #include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
-#include <linux/fs_struct.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/namei.h>
-#include <linux/pid_namespace.h>
 #include <linux/ratelimit.h>
-#include <linux/sched/task.h>
-#include <linux/magic.h>
+#include <linux/sched.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>

@@ -133,15 +133,6 @@ static inline void vpin_compat_extack(struct netlink_ext_ack *extack,
 #define NL_SET_ERR_MSG_FMT vpin_compat_extack
 #endif
 
-#ifdef COMPAT_DECLARE_VFS_PATH_LOOKUP
-/* Exported, but declared in fs/internal.h only. */
-struct dentry;
-struct path;
-struct vfsmount;
-int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt,
-		    const char *name, unsigned int flags, struct path *path);
-#endif
-
 /* The second argument of ->huge_fault(), and its value for a PMD. */
 #ifdef COMPAT_HUGE_FAULT_HAS_PE_SIZE
 #define vpin_fault_order_t enum page_entry_size

@@ -19,7 +19,11 @@ _pinctl()
     local cur prev words cword
     _init_completion || return
 
-    local commands="info status list monitor check prepare lease pin run policy"
+    local commands="status info list monitor check prepare lease pin run policy help version"
+    # Global options, before or after the command.
+    local globals="-d --device -j --json -p --pretty -v --verbose -h --help"
+    local events="pin unpin lease-granted lease-released lease-break lease-revoked protect-on
+        protect-off lease-orphaned orphan-released map policy-changed policy-denied"
     local i command=""
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
@@ -41,6 +45,27 @@ _pinctl()
     --offset | --length | -s | --session)
         return
         ;;
+    --lease)
+        _pinctl_words "exclusive breakable"
+        return
+        ;;
+    --event)
+        # A comma-separated list: complete the last name.
+        local done=${cur%,*} last=${cur##*,}
+        [[ $cur == *,* ]] || done=""
+        mapfile -t COMPREPLY < <(compgen -W "$events" -- "$last")
+        [[ -n $done ]] && COMPREPLY=("${COMPREPLY[@]/#/$done,}")
+        compopt -o nospace
+        return
+        ;;
+    --uid)
+        mapfile -t COMPREPLY < <(compgen -u -- "$cur")
+        return
+        ;;
+    --file)
+        _filedir
+        return
+        ;;
     esac
 
     # After "--", lease, pin and run run a command.
@@ -54,35 +79,41 @@ _pinctl()
 
     case $command in
     "")
-        _pinctl_words "$commands -d --device -h --help --version"
+        if [[ $cur == -* ]]; then
+            _pinctl_words "$globals --version"
+        else
+            _pinctl_words "$commands"
+        fi
         ;;
-    status | monitor)
-        _pinctl_words "-j --json -h --help"
+    status | info | version)
+        _pinctl_words "$globals"
+        ;;
+    monitor)
+        _pinctl_words "-t --timestamps --event --uid --file $globals"
         ;;
     list)
-        _pinctl_words "pins leases sessions -s --session -j --json -h --help"
+        _pinctl_words "pins leases sessions -s --session $globals"
         ;;
-    check)
-        _pinctl_options_or_files "-j --json -h --help"
-        ;;
-    prepare)
-        _pinctl_options_or_files "-h --help"
+    check | prepare)
+        _pinctl_options_or_files "$globals"
         ;;
     lease)
-        if ((cword == i + 1)); then
-            _pinctl_words "exclusive breakable -h --help"
+        if [[ $cur == -* ]]; then
+            _pinctl_words "$globals"
+        elif ((cword == i + 1)); then
+            _pinctl_words "exclusive breakable"
         else
             _filedir
         fi
         ;;
     pin)
-        _pinctl_options_or_files "--offset --length --read-only -h --help"
+        _pinctl_options_or_files "--offset --length --read-only --lease $globals"
         ;;
     run)
-        _pinctl_options_or_files "-w --write -h --help"
+        _pinctl_options_or_files "-w --write $globals"
         ;;
-    info)
-        _pinctl_words "-h --help"
+    help)
+        _pinctl_words "$commands"
         ;;
     policy)
         local k action=""
@@ -98,20 +129,21 @@ _pinctl()
         done
         case $action in
         "")
-            _pinctl_words "show usage load clear -h --help"
+            if [[ $cur == -* ]]; then
+                _pinctl_words "$globals"
+            else
+                _pinctl_words "show usage load clear"
+            fi
             ;;
-        show | usage)
-            _pinctl_words "-j --json -h --help"
+        show | usage | clear)
+            _pinctl_words "$globals"
             ;;
         load)
             if [[ $cur == -* ]]; then
-                _pinctl_words "-h --help"
+                _pinctl_words "$globals"
             elif ((cword == k + 1)); then
                 _filedir
             fi
-            ;;
-        clear)
-            _pinctl_words "-h --help"
             ;;
         esac
         ;;

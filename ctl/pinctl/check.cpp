@@ -1,5 +1,4 @@
 #include "commands.hpp"
-#include "options.hpp"
 
 #include <vpin/check.hpp>
 #include <vpin/print.hpp>
@@ -16,19 +15,17 @@ namespace {
 
 struct Options {
     std::string file;
-    vpin::print::Format format = vpin::print::Format::text;
 };
 
 } // namespace
 
-Runner setup_check(CLI::App &command, const Globals &)
+Runner setup_check(CLI::App &command, const Globals &globals)
 {
     auto o = std::make_shared<Options>();
     command.add_option("file", o->file, "The file to check")->required();
-    add_json_flag(command, o->format);
-    return [o] {
+    return [o, &globals] {
         const auto checks = vpin::check_file(o->file);
-        vpin::print::list(std::cout, checks, o->format);
+        vpin::print::list(std::cout, checks, globals.format);
         return vpin::all_ok(checks) ? EXIT_SUCCESS : EXIT_FAILURE;
     };
 }

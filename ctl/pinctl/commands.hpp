@@ -1,5 +1,7 @@
 #pragma once
 
+#include <vpin/print.hpp>
+
 #include <linux/vpin.h>
 
 #include <functional>
@@ -12,9 +14,11 @@ class App;
 
 namespace pinctl {
 
-// Options that apply to every subcommand.
+// Options that apply to every subcommand, before or after it.
 struct Globals {
     std::string device = VPIN_DEVICE_PATH;
+    vpin::print::Format format = vpin::print::Format::text; // -j, -p
+    bool verbose = false;                                   // -v
     // `pinctl run FILE... -- COMMAND`: what follows the "--" (two lists of
     // positionals, which the parser cannot tell apart by themselves).
     std::vector<std::string> trailing;

@@ -2,10 +2,11 @@
 
 #include <vpin/device.hpp>
 #include <vpin/features.hpp>
+#include <vpin/print.hpp>
 
-#include <fmt/core.h>
-
+#include <cstdint>
 #include <cstdlib>
+#include <iostream>
 
 namespace pinctl {
 
@@ -14,8 +15,13 @@ Runner setup_info(CLI::App &, const Globals &globals)
     return [&globals] {
         const vpin::Device device{globals.device};
         const auto version = device.version();
-        fmt::print("device: {}\nabi_version: {}\nfeatures: {}\n", globals.device,
-                   version.abi_version, vpin::describe_features(version.features));
+        vpin::print::object(std::cout,
+                            {
+                                {"device", "DEVICE", globals.device},
+                                {"abi_version", "ABI_VERSION", std::uint64_t{version.abi_version}},
+                                {"features", "FEATURES", vpin::feature_names(version.features)},
+                            },
+                            globals.format);
         return EXIT_SUCCESS;
     };
 }

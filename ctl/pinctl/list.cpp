@@ -1,5 +1,4 @@
 #include "commands.hpp"
-#include "options.hpp"
 
 #include <vpin/netlink.hpp>
 #include <vpin/print.hpp>
@@ -19,28 +18,26 @@ struct Options {
     std::string what = "pins";
     std::uint64_t session = 0;
     CLI::Option *session_option = nullptr;
-    vpin::print::Format format = vpin::print::Format::text;
 };
 
 } // namespace
 
-Runner setup_list(CLI::App &command, const Globals &)
+Runner setup_list(CLI::App &command, const Globals &globals)
 {
     auto o = std::make_shared<Options>();
     command.add_option("what", o->what, "What to list")
         ->check(CLI::IsMember({"pins", "leases", "sessions"}))
         ->capture_default_str();
     o->session_option = command.add_option("-s,--session", o->session, "Only this session's pins or leases");
-    add_json_flag(command, o->format);
-    return [o] {
+    return [o, &globals] {
         vpin::Netlink netlink;
         const auto session = o->session_option->count() ? std::optional{o->session} : std::nullopt;
         if (o->what == "pins")
-            vpin::print::list(std::cout, netlink.pins(session), o->format);
+            vpin::print::list(std::cout, netlink.pins(session), globals.format);
         else if (o->what == "leases")
-            vpin::print::list(std::cout, netlink.leases(session), o->format);
+            vpin::print::list(std::cout, netlink.leases(session), globals.format);
         else
-            vpin::print::list(std::cout, netlink.sessions(), o->format);
+            vpin::print::list(std::cout, netlink.sessions(), globals.format);
         return EXIT_SUCCESS;
     };
 }

@@ -9,12 +9,6 @@
 
 namespace pinctl {
 
-void add_json_flag(CLI::App &command, vpin::print::Format &format)
-{
-    command.add_flag_callback(
-        "-j,--json", [&format] { format = vpin::print::Format::json; }, "Print JSON");
-}
-
 CLI::Option *add_size_option(CLI::App &command, const std::string &name, std::uint64_t &value,
                              const std::string &description, bool page_aligned)
 {

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <vpin/print.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,9 +11,6 @@ class Option;
 
 // Options shared by several subcommands.
 namespace pinctl {
-
-// -j/--json; returns where the choice is stored.
-void add_json_flag(CLI::App &command, vpin::print::Format &format);
 
 // A byte count with an optional K/M/G/T suffix (vpin::parse_size); with
 // `page_aligned`, it must also be a multiple of the page size.

@@ -1,11 +1,13 @@
-#include "child.hpp"
 #include "commands.hpp"
+#include "hold.hpp"
 #include "options.hpp"
 
 #include <vpin/check.hpp>
 #include <vpin/device.hpp>
 #include <vpin/fd.hpp>
 #include <vpin/mapping.hpp>
+#include <vpin/print.hpp>
+#include <vpin/size.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -14,13 +16,13 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
 
 namespace pinctl {
 
@@ -30,6 +32,7 @@ struct Options {
     std::uint64_t offset = 0;
     std::uint64_t length = 0; // 0: to the end of the file
     bool read_only = false;
+    std::string lease; // "exclusive", "breakable"; empty: by file system
     std::string file;
     std::vector<std::string> command;
 };
@@ -42,6 +45,32 @@ struct statx file_stat(const std::string &file)
     return stx;
 }
 
+// The length of the range, checked against the file's size before anything
+// is mapped, leased or pinned: it must end within the file's last page.
+std::uint64_t range_length(const Options &o, std::uint64_t size)
+{
+    const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t end = (size + page - 1) / page * page;
+    if (o.offset >= size)
+        throw std::runtime_error{fmt::format("cannot pin {}: --offset {} is not below its size ({} bytes)",
+                                             o.file, o.offset, size)};
+    if (o.length == 0)
+        return end - o.offset;
+    if (o.length > end - o.offset)
+        throw std::runtime_error{fmt::format(
+            "cannot pin {}: --offset {} --length {} reaches past its end ({} bytes, {}); nothing was "
+            "leased or pinned",
+            o.file, o.offset, o.length, size, vpin::human_size(size))};
+    return o.length;
+}
+
+const char *lease_name(std::optional<vpin_lease_type> type)
+{
+    if (!type)
+        return "none";
+    return *type == VPIN_LEASE_BREAKABLE ? "breakable" : "exclusive";
+}
+
 } // namespace
 
 Runner setup_pin(CLI::App &command, const Globals &globals)
@@ -51,33 +80,41 @@ Runner setup_pin(CLI::App &command, const Globals &globals)
     add_size_option(command, "--length", o->length,
                     "Length of the range, page aligned (default, or 0: to the end of the file)", true);
     command.add_flag("--read-only", o->read_only, "Map and pin the range read-only");
+    command
+        .add_option("--lease", o->lease,
+                    "The lease to take: exclusive or breakable (default: exclusive on an FS-DAX "
+                    "file, none on others)")
+        ->check(CLI::IsMember({"exclusive", "breakable"}))
+        ->type_name("TYPE");
     add_file_and_command(command, o->file, o->command, "The file to map and pin");
     return [o, &globals] {
         const auto stx = file_stat(o->file);
+        const std::uint64_t length = range_length(*o, stx.stx_size);
+        // FS-DAX memory may only be pinned under a lease of the session.
         const bool dax = stx.stx_attributes & vpin::statx_attr_dax;
-        if (o->offset >= stx.stx_size)
-            throw std::system_error{EINVAL, std::generic_category(),
-                                    fmt::format("offset {} is not below the size of {} ({})",
-                                                o->offset, o->file, stx.stx_size)};
-        const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-        const std::uint64_t length =
-            o->length ? o->length : (stx.stx_size - o->offset + page - 1) / page * page;
+        const std::optional<vpin_lease_type> type =
+            !o->lease.empty() ? std::optional{lease_type(o->lease)}
+                              : dax ? std::optional{VPIN_LEASE_EXCLUSIVE} : std::nullopt;
 
         const vpin::Device device{globals.device};
-        // The lease needs a descriptor open for writing.
-        const vpin::Fd fd = vpin::open_file(o->file, o->read_only && !dax ? O_RDONLY : O_RDWR);
+        // An exclusive lease needs a descriptor open for writing.
+        const bool writable = !o->read_only || type == VPIN_LEASE_EXCLUSIVE;
+        const vpin::Fd fd = vpin::open_file(o->file, writable ? O_RDWR : O_RDONLY);
         // Map first: a leased file refuses new writable shared mappings.
         const vpin::Mapping map{fd.get(), o->offset, length,
                                 o->read_only ? PROT_READ : PROT_READ | PROT_WRITE, o->file};
-        // DAX memory may only be pinned under a lease of the session.
         std::optional<vpin::ScopedLease> lease;
-        if (dax)
-            lease.emplace(device, device.lease(fd.get(), VPIN_LEASE_EXCLUSIVE, o->file));
+        if (type)
+            lease.emplace(device, device.lease(fd.get(), *type, o->file));
         const vpin::ScopedPin pin{
             device, device.pin(map.addr(), length, o->read_only ? 0 : VPIN_PIN_F_WRITE, o->file)};
-        fmt::print(stderr, "pinned {} offset={} length={} pin={}\n", o->file, o->offset, length,
-                   pin.id());
-        return run_command(o->command);
+        if (globals.verbose)
+            fmt::print(stderr, "pinctl: pinned {} {}\n", o->file,
+                       vpin::print::pairs({{"offset", "", o->offset},
+                                           {"length", "", length},
+                                           {"pin", "", pin.id()},
+                                           {"lease", "", std::string{lease_name(type)}}}));
+        return run_holding(device, lease, type.value_or(VPIN_LEASE_UNSPEC), o->file, o->command);
     };
 }
 

@@ -1,5 +1,4 @@
 #include "commands.hpp"
-#include "options.hpp"
 
 #include <vpin/netlink.hpp>
 #include <vpin/policy.hpp>
@@ -26,8 +25,6 @@ namespace pinctl {
 namespace {
 
 struct Options {
-    vpin::print::Format show_format = vpin::print::Format::text;
-    vpin::print::Format usage_format = vpin::print::Format::text;
     std::string file;
 };
 
@@ -47,24 +44,41 @@ std::optional<std::string> user_name(std::uint32_t uid)
     return std::string{entry.pw_name};
 }
 
-int show(const Options &o)
+int show(vpin::print::Format format)
 {
     vpin::Netlink netlink;
-    vpin::print::policy(std::cout, netlink.policy(), o.show_format);
+    vpin::print::policy(std::cout, netlink.policy(), format);
     return EXIT_SUCCESS;
 }
 
-int usage(const Options &o)
+int usage(vpin::print::Format format)
 {
     vpin::Netlink netlink;
     std::vector<vpin::print::Record> rows;
     for (const auto &usage : netlink.usage())
         rows.push_back(vpin::print::record(usage, user_name(usage.uid)));
-    vpin::print::table(std::cout, vpin::print::record(vpin::Usage{}), rows, o.usage_format);
+    vpin::print::table(std::cout, vpin::print::record(vpin::Usage{}), rows, format);
     return EXIT_SUCCESS;
 }
 
-int load(const Options &o)
+// "loaded N rules, generation G", or {"rules": N, "generation": G}.
+void changed(const std::string &what, std::optional<std::size_t> rules, std::uint64_t generation,
+             vpin::print::Format format)
+{
+    if (vpin::print::is_json(format)) {
+        vpin::print::Record record;
+        if (rules)
+            record.push_back({"rules", "RULES", std::uint64_t{*rules}});
+        record.push_back({"generation", "GENERATION", generation});
+        vpin::print::object(std::cout, record, format);
+    } else if (rules) {
+        fmt::print("{} {} rules, generation {}\n", what, *rules, generation);
+    } else {
+        fmt::print("{}, generation {}\n", what, generation);
+    }
+}
+
+int load(const Options &o, vpin::print::Format format)
 {
     vpin::Config config;
     try {
@@ -76,31 +90,28 @@ int load(const Options &o)
     }
     vpin::Netlink netlink;
     const std::uint64_t generation = netlink.set_policy(&config.policy);
-    fmt::print("loaded {} rules, generation {}\n", config.policy.rules.size(), generation);
+    changed("loaded", config.policy.rules.size(), generation, format);
     return EXIT_SUCCESS;
 }
 
-int clear()
+int clear(vpin::print::Format format)
 {
     vpin::Netlink netlink;
-    fmt::print("cleared, generation {}\n", netlink.set_policy(nullptr));
+    changed("cleared", std::nullopt, netlink.set_policy(nullptr), format);
     return EXIT_SUCCESS;
 }
 
 } // namespace
 
-Runner setup_policy(CLI::App &command, const Globals &)
+Runner setup_policy(CLI::App &command, const Globals &globals)
 {
     auto o = std::make_shared<Options>();
     command.require_subcommand(1);
 
     auto *show_command = command.add_subcommand(
         "show", "Show the rule set in force, with each rule's hits and denies");
-    add_json_flag(*show_command, o->show_format);
-
     auto *usage_command = command.add_subcommand(
         "usage", "Show each uid's sessions, pinned bytes and leases against its quotas");
-    add_json_flag(*usage_command, o->usage_format);
 
     auto *load_command =
         command.add_subcommand("load", "Replace the rule set with a configuration file's");
@@ -111,14 +122,14 @@ Runner setup_policy(CLI::App &command, const Globals &)
     for (auto *sub : {show_command, usage_command, load_command, clear_command})
         sub->fallthrough(); // global options may follow
 
-    return [o, show_command, usage_command, load_command] {
+    return [o, &globals, show_command, usage_command, load_command] {
         if (show_command->parsed())
-            return show(*o);
+            return show(globals.format);
         if (usage_command->parsed())
-            return usage(*o);
+            return usage(globals.format);
         if (load_command->parsed())
-            return load(*o);
-        return clear();
+            return load(*o, globals.format);
+        return clear(globals.format);
     };
 }
 

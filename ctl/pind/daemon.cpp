@@ -4,6 +4,8 @@
 #include "log.hpp"
 #include "summary.hpp"
 
+#include <vpin/error.hpp>
+#include <vpin/explain.hpp>
 #include <vpin/family.hpp>
 #include <vpin/fd.hpp>
 #include <vpin/netlink.hpp>
@@ -76,7 +78,7 @@ void notify(const std::string &state)
 // The family is not registered (any more): the module is not loaded.
 bool gone(const std::system_error &e)
 {
-    return e.code() == std::errc::no_such_file_or_directory;
+    return dynamic_cast<const vpin::ModuleNotLoaded *>(&e) != nullptr;
 }
 
 const char *signal_name(std::uint32_t signal)
@@ -170,7 +172,7 @@ void Daemon::sync(bool startup, bool force)
     } catch (const std::system_error &e) {
         if (startup)
             throw;
-        error("looking for the vpin module: {}", e.what());
+        error("looking for the vpin module: {}", vpin::explain(e));
         return;
     }
     if (!id)
@@ -223,7 +225,7 @@ bool Daemon::subscribe(bool startup)
         if (startup)
             throw;
         // The rules matter more than the log: they still go in.
-        error("cannot listen to vpin events: {}", e.what());
+        error("vpin events are not logged: {}", vpin::explain(e));
         return true;
     }
 }
@@ -241,7 +243,7 @@ Daemon::Pushed Daemon::push(const vpin::Policy &policy, bool startup)
             return Pushed::gone;
         if (startup)
             throw;
-        error("cannot load the policy: {}", e.what());
+        error("the rules are not loaded: {}", vpin::explain(e));
         return Pushed::refused;
     }
 }
@@ -292,7 +294,7 @@ int Daemon::stop(std::uint32_t signal)
             info("rules removed, generation {}", netlink.set_policy(nullptr));
         } catch (const std::system_error &e) {
             if (!gone(e)) {
-                error("cannot remove the rules: {}", e.what());
+                error("the rules are not removed: {}", vpin::explain(e));
                 return EXIT_FAILURE;
             }
         }
@@ -330,7 +332,7 @@ void Daemon::on_events()
         if (!events_->receive([this](const vpin::Event &event) { log_event(event); }))
             warning("events were lost (receive buffer overrun)");
     } catch (const std::system_error &e) {
-        error("receiving events: {}", e.what());
+        error("receiving events: {}", vpin::explain(e));
         events_.reset();
         if (!subscribe(false))
             vanished("the vpin module is gone");
@@ -350,7 +352,7 @@ void Daemon::on_family()
             }
         });
     } catch (const std::system_error &e) {
-        error("{}", e.what());
+        error("{}", vpin::explain(e));
         complete = false;
     }
     // What was lost may have been the module going and coming back.

@@ -1,6 +1,7 @@
 #include "daemon.hpp"
 #include "summary.hpp"
 
+#include <vpin/explain.hpp>
 #include <vpin/policy.hpp>
 #include <vpin/version.hpp>
 
@@ -42,7 +43,7 @@ int run(int argc, char **argv)
     app.set_version_flag("--version", fmt::format("pind {} (vpin ABI {})", vpin::package_version(),
                                                   vpin::abi_version));
     app.failure_message([](const CLI::App *, const CLI::Error &e) {
-        return fmt::format("pind: {}\nRun 'pind --help' for usage.\n", e.what());
+        return fmt::format("pind: {}\nRun 'pind --help' for usage.\n", vpin::explain_usage(e.what()));
     });
 
     std::string config = VPIN_PIND_CONFIG;
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
     try {
         return run(argc, argv);
     } catch (const std::exception &e) {
-        fmt::print(stderr, "pind: {}\n", e.what());
+        fmt::print(stderr, "pind: {}\n", vpin::explain(e));
         return EXIT_FAILURE;
     }
 }

@@ -1,9 +1,10 @@
 #include "summary.hpp"
 
+#include <vpin/size.hpp>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <array>
 #include <vector>
 
 namespace pind {
@@ -21,7 +22,7 @@ std::string describe(const vpin::Rule &rule)
     const auto allowed = vpin::allow_names(rule.allow.value_or(__VPIN_ALLOW_ALL));
     std::string text = fmt::format("allow {}", allowed.empty() ? "nothing" : fmt::to_string(fmt::join(allowed, ",")));
     if (rule.max_pinned)
-        text += fmt::format("; max_pinned {}", size(*rule.max_pinned));
+        text += fmt::format("; max_pinned {}", vpin::format_size(*rule.max_pinned));
     if (rule.max_sessions)
         text += fmt::format("; max_sessions {}", *rule.max_sessions);
     if (rule.max_leases)
@@ -42,17 +43,6 @@ std::string rules(std::size_t count)
     return fmt::format("{} rule{}", count, count == 1 ? "" : "s");
 }
 
-std::string size(std::uint64_t bytes)
-{
-    constexpr std::array<char, 4> suffixes{'T', 'G', 'M', 'K'};
-    for (std::size_t i = 0; i < suffixes.size(); i++) {
-        const unsigned shift = 40 - 10 * static_cast<unsigned>(i);
-        if (bytes != 0 && bytes % (std::uint64_t{1} << shift) == 0)
-            return fmt::format("{}{}", bytes >> shift, suffixes[i]);
-    }
-    return std::to_string(bytes);
-}
-
 std::string summary(std::string_view file, const vpin::Config &config)
 {
     std::vector<std::string_view> names;
@@ -67,7 +57,7 @@ std::string summary(std::string_view file, const vpin::Config &config)
     if (!config.event_log.empty())
         text += config.event_log_max_bytes
                     ? fmt::format("; event_log {} (rotated at {})", config.event_log,
-                                  size(config.event_log_max_bytes))
+                                  vpin::format_size(config.event_log_max_bytes))
                     : fmt::format("; event_log {} (not rotated)", config.event_log);
     return text;
 }

@@ -15,7 +15,4 @@ namespace pind {
 // "1 rule", "2 rules".
 [[nodiscard]] std::string rules(std::size_t count);
 
-// Bytes with the largest K, M, G or T suffix that divides them: "16M".
-[[nodiscard]] std::string size(std::uint64_t bytes);
-
 } // namespace pind

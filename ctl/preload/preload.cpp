@@ -18,6 +18,7 @@
 // file is protected, and new shared writable mappings of it are refused);
 // partial munmap() leaves the pin until the process ends.
 #include <vpin/device.hpp>
+#include <vpin/explain.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -52,6 +53,16 @@ MunmapFn real_munmap()
 {
     static const auto fn = reinterpret_cast<MunmapFn>(dlsym(RTLD_NEXT, "munmap"));
     return fn;
+}
+
+// A failure of serving a mapping of `path`, on standard error: a vpin
+// request's in the words of vpin::explain(), which name the file.
+void report(const std::string &path, const std::exception &e)
+{
+    if (dynamic_cast<const vpin::Error *>(&e))
+        std::fprintf(stderr, "vpin-preload: %s\n", vpin::explain(e).c_str());
+    else
+        std::fprintf(stderr, "vpin-preload: %s: %s\n", path.c_str(), e.what());
 }
 
 struct FileId {
@@ -133,10 +144,10 @@ public:
             regions_.push_back({reinterpret_cast<std::uintptr_t>(addr), span, file, pin});
             return 0;
         } catch (const std::system_error &e) {
-            std::fprintf(stderr, "vpin-preload: %s: %s\n", path.c_str(), e.what());
+            report(path, e);
             return e.code().value();
         } catch (const std::exception &e) {
-            std::fprintf(stderr, "vpin-preload: %s: %s\n", path.c_str(), e.what());
+            report(path, e);
             return ENOMEM;
         }
     }
@@ -155,7 +166,7 @@ public:
                     if (l.file == r.file)
                         release(l);
             } catch (const std::system_error &e) {
-                std::fprintf(stderr, "vpin-preload: %s\n", e.what());
+                std::fprintf(stderr, "vpin-preload: %s\n", vpin::explain(e).c_str());
             }
             return true;
         });

@@ -1,14 +1,17 @@
 #include <vpin/check.hpp>
 #include <vpin/fd.hpp>
+#include <vpin/size.hpp>
 
 #include "extents.hpp"
 
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -33,8 +36,8 @@ std::string describe(const std::vector<Range> &ranges, const char *what)
     std::uint64_t bytes = 0;
     for (const auto &range : ranges)
         bytes += range.length;
-    return fmt::format("{} bytes in {} {}{}, the first at offset {}; run 'pinctl prepare'", bytes,
-                       ranges.size(), what, ranges.size() == 1 ? "" : "s", ranges.front().offset);
+    return fmt::format("{} in {} {}{}, the first at offset {}", human_size(bytes), ranges.size(),
+                       what, ranges.size() == 1 ? "" : "s", ranges.front().offset);
 }
 
 Check filesystem_check(int fd, const std::filesystem::path &path)
@@ -60,20 +63,28 @@ Check dax_check(const struct statx &stx)
     return {"dax", false, "not DAX: the file system must be mounted with -o dax"};
 }
 
-Check holes_check(int fd, std::uint64_t size)
+// `remedy` follows what was found ("; run ...").
+Check holes_check(int fd, std::uint64_t size, const std::string &remedy)
 {
     const auto found = holes(fd, size);
-    return found.empty() ? Check{"holes", true, "none"} : Check{"holes", false, describe(found, "hole")};
+    return found.empty() ? Check{"holes", true, "none"}
+                         : Check{"holes", false, describe(found, "hole") + remedy};
 }
 
-Check unwritten_check(int fd)
+Check unwritten_check(int fd, const std::string &remedy)
 {
     const auto found = unwritten_extents(fd);
     if (!found)
         return {"unwritten", false, "cannot tell: the file system has no FIEMAP"};
     if (found->empty())
         return {"unwritten", true, "none"};
-    return {"unwritten", false, describe(*found, "unwritten extent")};
+    return {"unwritten", false, describe(*found, "unwritten extent") + remedy};
+}
+
+// The "holes" and "unwritten" checks of the file open as `fd`.
+std::vector<Check> allocation(int fd, std::uint64_t size, const std::string &remedy = {})
+{
+    return {holes_check(fd, size, remedy), unwritten_check(fd, remedy)};
 }
 
 Check writable_check(const std::filesystem::path &path)
@@ -83,25 +94,42 @@ Check writable_check(const std::filesystem::path &path)
     return {"writable", true, "opens for writing"};
 }
 
-bool has_cap_linux_immutable()
+bool has_capability(int capability)
 {
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
     if (::syscall(SYS_capget, &header, data) < 0)
         return false;
-    return data[CAP_TO_INDEX(CAP_LINUX_IMMUTABLE)].effective & CAP_TO_MASK(CAP_LINUX_IMMUTABLE);
+    return data[CAP_TO_INDEX(capability)].effective & CAP_TO_MASK(capability);
 }
 
-Check owner_check(const struct statx &stx)
+const char *capability_name(int capability)
+{
+    switch (capability) {
+    case CAP_LINUX_IMMUTABLE: return "CAP_LINUX_IMMUTABLE";
+    case CAP_LEASE: return "CAP_LEASE";
+    default: return "the capability";
+    }
+}
+
+Check owner_check(const struct statx &stx, int capability)
 {
     const uid_t uid = ::geteuid();
+    const char *name = capability_name(capability);
     if (stx.stx_uid == uid)
         return {"owner", true, fmt::format("owned by the caller (uid {})", uid)};
-    if (has_cap_linux_immutable())
-        return {"owner", true, fmt::format("owned by uid {}; the caller has CAP_LINUX_IMMUTABLE", stx.stx_uid)};
+    if (has_capability(capability))
+        return {"owner", true, fmt::format("owned by uid {}; the caller has {}", stx.stx_uid, name)};
     return {"owner", false,
-            fmt::format("owned by uid {}, not the caller's uid {}, and no CAP_LINUX_IMMUTABLE",
-                        stx.stx_uid, uid)};
+            fmt::format("owned by uid {}, not the caller's uid {}, and no {}", stx.stx_uid, uid, name)};
+}
+
+struct statx stat_file(const std::filesystem::path &path)
+{
+    struct statx stx {};
+    if (::statx(AT_FDCWD, path.c_str(), 0, STATX_TYPE | STATX_UID | STATX_SIZE, &stx) < 0)
+        fail("stat", path);
+    return stx;
 }
 
 // Writes zeros over [range.offset, range.offset + range.length).
@@ -125,22 +153,62 @@ void write_zeros(int fd, Range range, const std::filesystem::path &path)
 
 std::vector<Check> check_file(const std::filesystem::path &path)
 {
-    struct statx stx {};
-    if (::statx(AT_FDCWD, path.c_str(), 0, STATX_TYPE | STATX_UID | STATX_SIZE, &stx) < 0)
-        fail("stat", path);
+    const struct statx stx = stat_file(path);
     if (!S_ISREG(stx.stx_mode))
         return {{"regular", false, "not a regular file"}};
 
     const Fd fd = open_file(path, O_RDONLY);
-    return {
+    std::vector<Check> checks{
         {"regular", true, "a regular file"},
         filesystem_check(fd.get(), path),
         dax_check(stx),
-        holes_check(fd.get(), stx.stx_size),
-        unwritten_check(fd.get()),
-        writable_check(path),
-        owner_check(stx),
     };
+    for (auto &check : allocation(fd.get(), stx.stx_size,
+                                  fmt::format("; run '{}'", prepare_command(path, stx.stx_size))))
+        checks.push_back(std::move(check));
+    checks.push_back(writable_check(path));
+    checks.push_back(owner_check(stx, CAP_LINUX_IMMUTABLE));
+    return checks;
+}
+
+std::vector<std::string> unallocated(const std::filesystem::path &path)
+{
+    const struct statx stx = stat_file(path);
+    const Fd fd = open_file(path, O_RDONLY);
+    std::vector<std::string> found;
+    if (const auto ranges = holes(fd.get(), stx.stx_size); !ranges.empty())
+        found.push_back(describe(ranges, "hole"));
+    if (const auto ranges = unwritten_extents(fd.get()); ranges && !ranges->empty())
+        found.push_back(describe(*ranges, "unwritten extent"));
+    return found;
+}
+
+Check owner_check(const std::filesystem::path &path, int capability)
+{
+    return owner_check(stat_file(path), capability);
+}
+
+std::string prepare_command(const std::filesystem::path &path, std::uint64_t size)
+{
+    return fmt::format("pinctl prepare {} {}", shell_quote(path.string()),
+                       size ? format_size(size) : "SIZE");
+}
+
+std::string shell_quote(std::string_view word)
+{
+    const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || (c != '\0' && std::strchr("/._-+:,@%=", c));
+    });
+    if (plain)
+        return std::string{word};
+    std::string quoted = "'";
+    for (const char c : word) {
+        if (c == '\'')
+            quoted += "'\\''";
+        else
+            quoted += c;
+    }
+    return quoted + "'";
 }
 
 bool all_ok(const std::vector<Check> &checks)

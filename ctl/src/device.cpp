@@ -1,7 +1,8 @@
 #include <vpin/device.hpp>
+#include <vpin/error.hpp>
 
 #include <cerrno>
-#include <system_error>
+#include <utility>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,25 +16,28 @@ Device::Device(const std::filesystem::path &path)
 {
     if (!fd_) {
         const int error = errno;
-        throw std::system_error{error, std::generic_category(), path.string()};
+        Error::Context context{Request::open, path.string()};
+        // No node: the module that makes it is not there.
+        if ((error == ENOENT || error == ENODEV || error == ENXIO) && !module_loaded())
+            throw ModuleNotLoaded{error, std::move(context)};
+        throw Error{error, std::move(context)};
     }
 }
 
-template <unsigned long Request, typename Arg>
-void Device::ioctl(Arg &arg, const char *name, const std::string &subject) const
+template <unsigned long Command, typename Arg>
+void Device::ioctl(Arg &arg, Request request, const std::string &subject, std::uint32_t lease_type) const
 {
-    static_assert(_IOC_SIZE(Request) == sizeof(Arg), "argument type does not match the request");
-    if (::ioctl(fd_.get(), Request, &arg) < 0) {
+    static_assert(_IOC_SIZE(Command) == sizeof(Arg), "argument type does not match the request");
+    if (::ioctl(fd_.get(), Command, &arg) < 0) {
         const int error = errno;
-        throw std::system_error{error, std::generic_category(),
-                                subject.empty() ? name : std::string{name} + ": " + subject};
+        throw Error{error, {request, subject, lease_type}};
     }
 }
 
 VersionInfo Device::version() const
 {
     vpin_version arg{};
-    ioctl<VPIN_IOC_VERSION>(arg, "VPIN_IOC_VERSION");
+    ioctl<VPIN_IOC_VERSION>(arg, Request::version);
     return {arg.abi_version, arg.features};
 }
 
@@ -42,7 +46,7 @@ std::uint64_t Device::lease(int fd, vpin_lease_type type, const std::string &sub
     vpin_lease arg{};
     arg.fd = fd;
     arg.type = type;
-    ioctl<VPIN_IOC_LEASE>(arg, "VPIN_IOC_LEASE", subject);
+    ioctl<VPIN_IOC_LEASE>(arg, Request::lease, subject, type);
     return arg.id;
 }
 
@@ -50,7 +54,7 @@ void Device::unlease(std::uint64_t id) const
 {
     vpin_unlease arg{};
     arg.id = id;
-    ioctl<VPIN_IOC_UNLEASE>(arg, "VPIN_IOC_UNLEASE");
+    ioctl<VPIN_IOC_UNLEASE>(arg, Request::unlease);
 }
 
 std::uint64_t Device::pin(const void *addr, std::uint64_t length, std::uint32_t flags,
@@ -60,7 +64,7 @@ std::uint64_t Device::pin(const void *addr, std::uint64_t length, std::uint32_t 
     arg.addr = reinterpret_cast<std::uintptr_t>(addr);
     arg.length = length;
     arg.flags = flags;
-    ioctl<VPIN_IOC_PIN>(arg, "VPIN_IOC_PIN", subject);
+    ioctl<VPIN_IOC_PIN>(arg, Request::pin, subject);
     return arg.id;
 }
 
@@ -68,7 +72,7 @@ void Device::unpin(std::uint64_t id) const
 {
     vpin_unpin arg{};
     arg.id = id;
-    ioctl<VPIN_IOC_UNPIN>(arg, "VPIN_IOC_UNPIN");
+    ioctl<VPIN_IOC_UNPIN>(arg, Request::unpin);
 }
 
 Fd Device::map(std::uint64_t pin, std::uint64_t offset, std::uint64_t length,
@@ -78,7 +82,7 @@ Fd Device::map(std::uint64_t pin, std::uint64_t offset, std::uint64_t length,
     arg.pin_id = pin;
     arg.offset = offset;
     arg.length = length;
-    ioctl<VPIN_IOC_MAP>(arg, "VPIN_IOC_MAP", subject);
+    ioctl<VPIN_IOC_MAP>(arg, Request::map, subject);
     return Fd{arg.fd};
 }
 
@@ -94,7 +98,7 @@ std::vector<vpin_event> Device::events() const
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            throw std::system_error{errno, std::generic_category(), "read " VPIN_DEVICE_PATH};
+            throw Error{errno, {Request::read_events}};
         all.insert(all.end(), events.begin(),
                    events.begin() + n / static_cast<ssize_t>(sizeof(vpin_event)));
     }

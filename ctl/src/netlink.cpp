@@ -1,3 +1,4 @@
+#include <vpin/error.hpp>
 #include <vpin/netlink.hpp>
 #include <vpin/parse.hpp>
 
@@ -13,6 +14,7 @@
 #include <exception>
 #include <new>
 #include <system_error>
+#include <utility>
 
 #include <sys/socket.h>
 
@@ -52,12 +54,15 @@ int to_errno(int nl_error)
     }
 }
 
-[[noreturn]] void fail(int nl_error, const std::string &what)
+[[noreturn]] void fail(int nl_error, Request request)
 {
     const int error = to_errno(nl_error);
     // libnl's own wording says more than a generic EIO would.
-    throw std::system_error{error, std::generic_category(),
-                            error == EIO ? what + ": " + nl_geterror(nl_error) : what};
+    Error::Context context{request, {}, 0, error == EIO ? nl_geterror(nl_error) : ""};
+    // The family, or its group, is not registered: the module is not loaded.
+    if ((request == Request::family || request == Request::events) && error == ENOENT)
+        throw ModuleNotLoaded{error, std::move(context)};
+    throw Error{error, std::move(context)};
 }
 
 template <typename T>
@@ -72,7 +77,7 @@ detail::Socket connect()
 {
     detail::Socket sock{check_alloc(nl_socket_alloc())};
     if (const int err = genl_connect(sock.get()); err < 0)
-        fail(err, "generic netlink socket");
+        fail(err, Request::family);
     return sock;
 }
 
@@ -80,7 +85,7 @@ int resolve_family(nl_sock *sock)
 {
     const int family = genl_ctrl_resolve(sock, VPIN_GENL_NAME);
     if (family < 0)
-        fail(family, "generic netlink family " VPIN_GENL_NAME);
+        fail(family, Request::family);
     return family;
 }
 
@@ -197,11 +202,11 @@ namespace {
 // The one request path: sends `msg`, a request of the family, and feeds each
 // reply message to `handler` until the ack, the end of the dump or an error.
 // Returns false if a dump was interrupted by a concurrent change.
-bool exchange(nl_sock *sock, nl_msg *msg, const char *name,
+bool exchange(nl_sock *sock, nl_msg *msg, Request request,
               const std::function<void(nlmsghdr *)> &handler)
 {
     if (const int err = nl_send_auto(sock, msg); err < 0)
-        fail(err, name);
+        fail(err, request);
 
     Callbacks cb{check_alloc(nl_cb_alloc(NL_CB_DEFAULT))};
     Reply reply{handler};
@@ -217,14 +222,17 @@ bool exchange(nl_sock *sock, nl_msg *msg, const char *name,
             break;
         }
         if (err < 0 && !reply.error)
-            fail(err, name);
+            fail(err, request);
     }
 
     if (reply.exception)
         std::rethrow_exception(reply.exception);
+    // The family's commands never answer ENOENT themselves: the kernel
+    // does, for a family that went away since it was resolved.
+    if (reply.error == ENOENT)
+        throw ModuleNotLoaded{reply.error, {request, {}, 0, reply.extack}};
     if (reply.error)
-        throw std::system_error{reply.error, std::generic_category(),
-                                reply.extack.empty() ? name : std::string{name} + ": " + reply.extack};
+        throw Error{reply.error, {request, {}, 0, reply.extack}};
     return !reply.interrupted;
 }
 
@@ -254,118 +262,128 @@ int send_buffer(int fd)
     return size;
 }
 
-void make_room(nl_sock *sock, std::uint32_t length, const char *name)
+void make_room(nl_sock *sock, std::uint32_t length)
 {
     const int fd = nl_socket_get_fd(sock);
     if (static_cast<std::size_t>(send_buffer(fd)) >= length + send_overhead)
         return;
     ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &policy_send_buffer, sizeof policy_send_buffer);
     if (static_cast<std::size_t>(send_buffer(fd)) < length + send_overhead)
-        throw std::system_error{EMSGSIZE, std::generic_category(),
-                                fmt::format("{}: the rule set ({} bytes) is larger than a netlink "
-                                            "socket's send buffer may be (net.core.wmem_max)",
-                                            name, length)};
+        throw Error{EMSGSIZE,
+                    {Request::set_policy, {}, 0,
+                     fmt::format("the rule set ({} bytes) is larger than a netlink socket's send "
+                                 "buffer may be (net.core.wmem_max)",
+                                 length)}};
 }
 
 } // namespace
 
-bool Netlink::transact(std::uint8_t cmd, const char *name, bool dump,
+namespace {
+
+[[noreturn]] void interrupted(Request request)
+{
+    throw Error{EAGAIN, {request, {}, 0,
+                         fmt::format("dump interrupted by changes {} times", Netlink::dump_attempts)}};
+}
+
+[[noreturn]] void no_reply(Request request)
+{
+    throw Error{EBADMSG, {request, {}, 0, "no reply"}};
+}
+
+} // namespace
+
+bool Netlink::transact(std::uint8_t cmd, Request req, bool dump,
                        std::optional<std::uint64_t> session, const Handler &handler)
 {
     const Message msg = request(family_, cmd, dump);
     if (session && nla_put_u64(msg.get(), VPIN_A_SESSION_ID, *session) < 0)
         throw std::bad_alloc{};
-    return exchange(sock_.get(), msg.get(), name, handler);
+    return exchange(sock_.get(), msg.get(), req, handler);
 }
 
 template <typename T>
-std::vector<T> Netlink::dump(std::uint8_t cmd, const char *name, T (*parse)(nlmsghdr *),
+std::vector<T> Netlink::dump(std::uint8_t cmd, Request request, T (*parse)(nlmsghdr *),
                              std::optional<std::uint64_t> session)
 {
     std::vector<T> objects;
     for (int attempt = 0; attempt < dump_attempts; attempt++) {
         objects.clear();
-        if (transact(cmd, name, true, session, [&](nlmsghdr *msg) { objects.push_back(parse(msg)); }))
+        if (transact(cmd, request, true, session, [&](nlmsghdr *msg) { objects.push_back(parse(msg)); }))
             return objects;
     }
-    throw std::system_error{EAGAIN, std::generic_category(),
-                            std::string{name} + ": dump interrupted by changes " +
-                                std::to_string(dump_attempts) + " times"};
+    interrupted(request);
 }
 
 Status Netlink::status()
 {
     std::optional<Status> status;
-    transact(VPIN_CMD_GET_STATUS, "VPIN_CMD_GET_STATUS", false, std::nullopt,
+    transact(VPIN_CMD_GET_STATUS, Request::status, false, std::nullopt,
              [&](nlmsghdr *msg) { status = parse_status(msg); });
     if (!status)
-        throw std::system_error{EBADMSG, std::generic_category(), "VPIN_CMD_GET_STATUS: no reply"};
+        no_reply(Request::status);
     return *status;
 }
 
 std::vector<Session> Netlink::sessions()
 {
-    return dump(VPIN_CMD_GET_SESSIONS, "VPIN_CMD_GET_SESSIONS", parse_session, std::nullopt);
+    return dump(VPIN_CMD_GET_SESSIONS, Request::sessions, parse_session, std::nullopt);
 }
 
 std::vector<Pin> Netlink::pins(std::optional<std::uint64_t> session)
 {
-    return dump(VPIN_CMD_GET_PINS, "VPIN_CMD_GET_PINS", parse_pin, session);
+    return dump(VPIN_CMD_GET_PINS, Request::pins, parse_pin, session);
 }
 
 std::vector<Lease> Netlink::leases(std::optional<std::uint64_t> session)
 {
-    return dump(VPIN_CMD_GET_LEASES, "VPIN_CMD_GET_LEASES", parse_lease, session);
+    return dump(VPIN_CMD_GET_LEASES, Request::leases, parse_lease, session);
 }
 
 std::uint64_t Netlink::set_policy(const Policy *policy)
 {
-    constexpr const char *name = "VPIN_CMD_SET_POLICY";
     const Message msg = request(family_, VPIN_CMD_SET_POLICY, false,
                                 policy ? policy_message_size(*policy) : 0);
     if (policy) {
         put_policy(msg.get(), *policy);
-        make_room(sock_.get(), nlmsg_hdr(msg.get())->nlmsg_len, name);
+        make_room(sock_.get(), nlmsg_hdr(msg.get())->nlmsg_len);
     }
 
     std::optional<std::uint64_t> generation;
-    exchange(sock_.get(), msg.get(), name,
+    exchange(sock_.get(), msg.get(), Request::set_policy,
              [&](nlmsghdr *reply) { generation = parse_generation(reply); });
     if (!generation)
-        throw std::system_error{EBADMSG, std::generic_category(), std::string{name} + ": no reply"};
+        no_reply(Request::set_policy);
     return *generation;
 }
 
 PolicyState Netlink::policy()
 {
-    constexpr const char *name = "VPIN_CMD_GET_POLICY";
     for (int attempt = 0; attempt < dump_attempts; attempt++) {
         PolicyDump dump;
-        if (transact(VPIN_CMD_GET_POLICY, name, true, std::nullopt,
+        if (transact(VPIN_CMD_GET_POLICY, Request::policy, true, std::nullopt,
                      [&](nlmsghdr *msg) { dump.add(msg); }) &&
             !dump.replaced())
             return dump.result();
     }
-    throw std::system_error{EAGAIN, std::generic_category(),
-                            std::string{name} + ": dump interrupted by changes " +
-                                std::to_string(dump_attempts) + " times"};
+    interrupted(Request::policy);
 }
 
 std::vector<Usage> Netlink::usage()
 {
-    return dump(VPIN_CMD_GET_USAGE, "VPIN_CMD_GET_USAGE", parse_usage, std::nullopt);
+    return dump(VPIN_CMD_GET_USAGE, Request::usage, parse_usage, std::nullopt);
 }
 
 EventSocket::EventSocket() : sock_{connect()}
 {
     const int group = genl_ctrl_resolve_grp(sock_.get(), VPIN_GENL_NAME, VPIN_GENL_MCGRP_EVENTS);
     if (group < 0)
-        fail(group, "multicast group " VPIN_GENL_NAME "/" VPIN_GENL_MCGRP_EVENTS);
+        fail(group, Request::events);
     nl_socket_disable_seq_check(sock_.get());
     if (const int err = nl_socket_add_membership(sock_.get(), group); err < 0)
-        fail(err, "joining multicast group " VPIN_GENL_NAME "/" VPIN_GENL_MCGRP_EVENTS);
+        fail(err, Request::events);
     if (const int err = nl_socket_set_nonblocking(sock_.get()); err < 0)
-        fail(err, "event socket");
+        fail(err, Request::events);
 }
 
 int EventSocket::fd() const noexcept
@@ -390,7 +408,7 @@ bool EventSocket::receive(const std::function<void(const Event &)> &on_event)
     if (err == -NLE_NOMEM) // ENOBUFS
         return false;
     if (err < 0)
-        fail(err, "receiving events");
+        fail(err, Request::events);
     return true;
 }
 

@@ -331,7 +331,7 @@ Status parse_status(nlmsghdr *msg)
     const auto top = parse_top(msg);
     Status status;
     get(status.version, top[VPIN_A_VERSION]);
-    get(status.abi, top[VPIN_A_ABI_VERSION]);
+    get(status.abi_version, top[VPIN_A_ABI_VERSION]);
     const auto tb = parse_nest(top[VPIN_A_STATS], stats_policy, "VPIN_A_STATS");
     get(status.sessions, tb[VPIN_STATS_A_SESSIONS]);
     get(status.pins, tb[VPIN_STATS_A_PINS]);

@@ -1,8 +1,10 @@
 #include <vpin/print.hpp>
+#include <vpin/size.hpp>
 
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <ctime>
 #include <type_traits>
 
 namespace vpin::print {
@@ -55,7 +57,9 @@ std::string text(const Value &value, Style style)
             } else if constexpr (std::is_same_v<T, bool>) {
                 return style == Style::verdict ? (v ? "ok" : "FAIL") : (v ? "yes" : "no");
             } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-                return style == Style::duration_ms ? duration(v) : std::to_string(v);
+                if (style == Style::duration_ms)
+                    return duration(v);
+                return style == Style::bytes ? human_size(v) : std::to_string(v);
             } else if constexpr (std::is_same_v<T, std::string>) {
                 return v.empty() ? "-" : v;
             } else {
@@ -78,6 +82,11 @@ std::string text(const Value &value, Style style)
 
 } // namespace
 
+std::string dump(const nlohmann::ordered_json &document, Format format)
+{
+    return document.dump(format == Format::json_pretty ? 2 : -1);
+}
+
 std::string text(const Field &field)
 {
     std::string shown = text(field.value, field.style);
@@ -94,7 +103,11 @@ std::string pairs(const Record &record)
             continue;
         if (!line.empty())
             line += ' ';
-        line += fmt::format("{}={}", field.key, text(field));
+        std::string value = text(field);
+        // One word per pair: "16GiB".
+        if (field.style == Style::bytes)
+            value.erase(std::remove(value.begin(), value.end(), ' '), value.end());
+        line += fmt::format("{}={}", field.key, value);
     }
     return line;
 }
@@ -109,11 +122,11 @@ nlohmann::ordered_json json(const Record &record)
 
 void table(std::ostream &out, const Record &shape, const std::vector<Record> &rows, Format format)
 {
-    if (format == Format::json) {
+    if (is_json(format)) {
         auto array = nlohmann::ordered_json::array();
         for (const auto &row : rows)
             array.push_back(json(row));
-        out << array.dump() << '\n';
+        out << dump(array, format) << '\n';
         return;
     }
 
@@ -154,8 +167,8 @@ void table(std::ostream &out, const Record &shape, const std::vector<Record> &ro
 
 void object(std::ostream &out, const Record &record, Format format)
 {
-    if (format == Format::json) {
-        out << json(record).dump() << '\n';
+    if (is_json(format)) {
+        out << dump(json(record), format) << '\n';
         return;
     }
     std::size_t width = 0;
@@ -165,18 +178,46 @@ void object(std::ostream &out, const Record &record, Format format)
         out << fmt::format("{:<{}} {}\n", field.key + ':', width + 1, text(field));
 }
 
-void line(std::ostream &out, std::string_view name, const Record &record, Format format)
+std::string timestamp(Time time, Format format)
 {
-    if (format == Format::json) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+    auto seconds = static_cast<std::time_t>(ms / 1000);
+    auto millis = ms % 1000;
+    if (millis < 0) { // before 1970
+        seconds--;
+        millis += 1000;
+    }
+    std::tm local{};
+    ::localtime_r(&seconds, &local);
+    const std::string date = fmt::format("{:04}-{:02}-{:02}", local.tm_year + 1900, local.tm_mon + 1,
+                                         local.tm_mday);
+    const std::string clock =
+        fmt::format("{:02}:{:02}:{:02}.{:03}", local.tm_hour, local.tm_min, local.tm_sec, millis);
+    if (!is_json(format))
+        return date + ' ' + clock;
+    const long offset = local.tm_gmtoff / 60;
+    const long minutes = offset < 0 ? -offset : offset;
+    return fmt::format("{}T{}{}{:02}:{:02}", date, clock, offset < 0 ? '-' : '+', minutes / 60,
+                       minutes % 60);
+}
+
+void line(std::ostream &out, std::string_view name, const Record &record, Format format,
+          std::optional<Time> time)
+{
+    if (is_json(format)) {
         auto object = nlohmann::ordered_json::object();
+        if (time)
+            object["time"] = timestamp(*time, format);
         object["event"] = name;
         for (const auto &field : record) {
             if (!std::holds_alternative<std::monostate>(field.value))
                 put(object, field);
         }
-        out << object.dump() << '\n';
+        out << dump(object, format) << '\n';
     } else {
         const std::string values = pairs(record);
+        if (time)
+            out << timestamp(*time, format) << ' ';
         out << name << (values.empty() ? "" : " ") << values << '\n';
     }
     out.flush();
@@ -187,17 +228,17 @@ void status(std::ostream &out, const Status &status, Format format)
     object(out, record(status), format);
 }
 
-void event(std::ostream &out, const Event &event, Format format)
+void event(std::ostream &out, const Event &event, Format format, std::optional<Time> time)
 {
     const auto name = event_name(event.type);
     if (!name.empty()) {
-        line(out, name, record(event), format);
+        line(out, name, record(event), format, time);
         return;
     }
-    if (format == Format::json)
-        line(out, "UNKNOWN", {{"type", "TYPE", std::uint64_t{event.type}}}, format);
+    if (is_json(format))
+        line(out, "UNKNOWN", {{"type", "TYPE", std::uint64_t{event.type}}}, format, time);
     else
-        line(out, fmt::format("UNKNOWN {}", event.type), {}, format);
+        line(out, fmt::format("UNKNOWN {}", event.type), {}, format, time);
 }
 
 } // namespace vpin::print

@@ -47,7 +47,7 @@ std::string name_of(std::uint32_t value, const std::array<std::string_view, N> &
 constexpr std::array<std::string_view, __VPIN_LEASE_LAST> lease_types{"", "exclusive", "breakable"};
 constexpr std::array<std::string_view, __VPIN_LEASE_STATE_LAST> lease_states{"", "granted", "breaking",
                                                                                        "orphaned"};
-constexpr std::array<std::string_view, __VPIN_EVENT_LAST> event_names{
+constexpr std::array<std::string_view, __VPIN_EVENT_LAST> event_type_names{
     "", "pin", "unpin", "lease-granted", "lease-released", "lease-break", "lease-revoked",
     "protect-on", "protect-off", "lease-orphaned", "orphan-released", "map",
     "policy-changed", "policy-denied"};
@@ -97,7 +97,7 @@ Record settings(const Rule &rule)
 {
     return {
         {"allow", "ALLOW", allow(rule.allow)},
-        {"max_pinned", "MAX_PINNED", maybe(rule.max_pinned)},
+        {"max_pinned", "MAX_PINNED", maybe(rule.max_pinned), Style::bytes},
         {"max_sessions", "MAX_SESSIONS", maybe(rule.max_sessions)},
         {"max_leases", "MAX_LEASES", maybe(rule.max_leases)},
         {"max_exclusive", "MAX_EXCLUSIVE", maybe(rule.max_exclusive)},
@@ -112,17 +112,31 @@ Record settings(const Rule &rule)
 
 std::string_view event_name(std::uint32_t type)
 {
-    return type < event_names.size() ? event_names[type] : std::string_view{};
+    return type < event_type_names.size() ? event_type_names[type] : std::string_view{};
+}
+
+std::optional<std::uint32_t> event_type(std::string_view name)
+{
+    for (std::uint32_t type = 1; type < event_type_names.size(); type++) {
+        if (event_type_names[type] == name)
+            return type;
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string_view> event_names()
+{
+    return {event_type_names.begin() + 1, event_type_names.end()};
 }
 
 Record record(const Status &status)
 {
     return {
         {"version", "VERSION", status.version},
-        {"abi", "ABI", std::uint64_t{status.abi}},
+        {"abi_version", "ABI_VERSION", std::uint64_t{status.abi_version}},
         {"sessions", "SESSIONS", status.sessions},
         {"pins", "PINS", status.pins},
-        {"pinned_bytes", "PINNED", status.pinned_bytes},
+        {"pinned_bytes", "PINNED", status.pinned_bytes, Style::bytes},
         {"leases", "LEASES", status.leases},
         {"protected_files", "PROTECTED", status.protected_files},
         {"orphans", "ORPHANS", status.orphans},
@@ -138,7 +152,7 @@ Record record(const Session &session)
         {"comm", "COMM", session.comm},
         {"uid", "UID", std::uint64_t{session.uid}},
         {"pins", "PINS", session.pins},
-        {"pinned_bytes", "PINNED", session.pinned_bytes},
+        {"pinned_bytes", "PINNED", session.pinned_bytes, Style::bytes},
         {"leases", "LEASES", session.leases},
     };
 }
@@ -150,8 +164,8 @@ Record record(const Pin &pin)
         {"id", "ID", std::uint64_t{pin.id}},
         {"flags", "FLAGS", std::string{pin.flags & VPIN_PIN_F_WRITE ? "rw" : "r"}},
         {"pages", "PAGES", pin.pages},
-        {"offset", "OFFSET", pin.file ? Value{pin.offset} : Value{}},
-        {"length", "LENGTH", pin.length},
+        {"offset", "OFFSET", pin.file ? Value{pin.offset} : Value{}, Style::bytes},
+        {"length", "LENGTH", pin.length, Style::bytes},
         {"dev", "DEV", dev(pin.file)},
         {"ino", "INO", ino(pin.file)},
         {"age_ms", "AGE", pin.age_ms, Style::duration_ms},
@@ -226,7 +240,7 @@ Record record(const Usage &usage, std::optional<std::string> user)
         {"rule", "RULE", usage.rule},
         {"sessions", "SESSIONS", usage.sessions, Style::plain, "max_sessions",
          maybe(usage.max_sessions)},
-        {"pinned_bytes", "PINNED", usage.pinned_bytes, Style::plain, "max_pinned",
+        {"pinned_bytes", "PINNED", usage.pinned_bytes, Style::bytes, "max_pinned",
          maybe(usage.max_pinned)},
         {"leases", "LEASES", usage.leases, Style::plain, "max_leases", maybe(usage.max_leases)},
         {"exclusive", "EXCLUSIVE", usage.exclusive, Style::plain, "max_exclusive",
@@ -237,7 +251,7 @@ Record record(const Usage &usage, std::optional<std::string> user)
 void policy(std::ostream &out, const PolicyState &state, Format format)
 {
     const Record defaults = settings(state.policy.defaults);
-    if (format == Format::json) {
+    if (is_json(format)) {
         auto object = nlohmann::ordered_json::object();
         object["generation"] = state.generation;
         object["loaded"] = state.loaded;
@@ -246,7 +260,7 @@ void policy(std::ostream &out, const PolicyState &state, Format format)
         for (const auto &rule : state.policy.rules)
             rules.push_back(json(record(rule)));
         object["rules"] = std::move(rules);
-        out << object.dump() << '\n';
+        out << dump(object, format) << '\n';
         return;
     }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -75,8 +76,44 @@ TEST_CASE("check_file: a sparse file fails the hole check")
     const auto checks = vpin::check_file(dir / "sparse");
     const auto holes = find(checks, "holes");
     CHECK_FALSE(holes.ok);
-    CHECK_THAT(holes.detail, Catch::StartsWith("1048576 bytes in 1 hole, the first at offset 0"));
+    CHECK(holes.detail == "1 MiB in 1 hole, the first at offset 0; run 'pinctl prepare " +
+                             (dir / "sparse").string() + " 1M'");
     CHECK_FALSE(vpin::all_ok(checks));
+}
+
+TEST_CASE("unallocated: the holes check's words without the remedy; nothing for a written file")
+{
+    const TempDir dir;
+    make_sparse(dir / "sparse", 1 << 20);
+    write_at(dir / "sparse", 1 << 20, std::string(4096, 'x'));
+    const auto found = vpin::unallocated(dir / "sparse");
+    REQUIRE_FALSE(found.empty());
+    CHECK(found[0] == "1 MiB in 1 hole, the first at offset 0");
+
+    write_at(dir / "full", 0, std::string(64 * 1024, 'x'));
+    CHECK(vpin::unallocated(dir / "full").empty());
+    CHECK_THROWS_AS(vpin::unallocated(dir / "missing"), std::system_error);
+}
+
+TEST_CASE("owner_check: the caller's own file, named by the capability the lease type needs")
+{
+    const TempDir dir;
+    write_at(dir / "mine", 0, "x");
+    const auto owner = vpin::owner_check(dir / "mine", CAP_LEASE);
+    CHECK(owner.name == "owner");
+    CHECK(owner.ok);
+    CHECK(owner.detail == "owned by the caller (uid " + std::to_string(::geteuid()) + ")");
+}
+
+TEST_CASE("prepare_command and shell_quote: a command that can be pasted")
+{
+    CHECK(vpin::prepare_command("/mnt/x/sparse", 1 << 20) == "pinctl prepare /mnt/x/sparse 1M");
+    CHECK(vpin::prepare_command("/mnt/x/odd", 4097) == "pinctl prepare /mnt/x/odd 4097");
+    CHECK(vpin::prepare_command("/mnt/x/empty", 0) == "pinctl prepare /mnt/x/empty SIZE");
+    CHECK(vpin::shell_quote("/mnt/pmem/buf-1.dat") == "/mnt/pmem/buf-1.dat");
+    CHECK(vpin::shell_quote("/mnt/a b") == "'/mnt/a b'");
+    CHECK(vpin::shell_quote("it's") == "'it'\\''s'");
+    CHECK(vpin::shell_quote("") == "''");
 }
 
 TEST_CASE("check_file: a fully written file passes the hole and unwritten checks")

@@ -30,3 +30,31 @@ TEST_CASE("Device: a failed ioctl throws its errno naming the request")
         CHECK_THAT(e.what(), Catch::StartsWith("VPIN_IOC_VERSION: "));
     }
 }
+
+TEST_CASE("Device: a missing node without the module is ModuleNotLoaded; errors carry their request")
+{
+    const auto path = std::filesystem::temp_directory_path() / "vpin-unit-tests-missing" / "vpin";
+    try {
+        const vpin::Device device{path};
+        FAIL("opened " << path);
+    } catch (const vpin::ModuleNotLoaded &e) {
+        // Only when the module is not loaded, as on a build machine.
+        CHECK_FALSE(vpin::module_loaded());
+        CHECK(e.request() == vpin::Request::open);
+        CHECK(e.subject() == path.string());
+    } catch (const vpin::Error &e) {
+        CHECK(vpin::module_loaded());
+        CHECK(e.request() == vpin::Request::open);
+    }
+
+    const vpin::Device device{"/dev/null"};
+    try {
+        (void)device.lease(0, VPIN_LEASE_BREAKABLE, "/mnt/x/f");
+        FAIL("VPIN_IOC_LEASE succeeded on /dev/null");
+    } catch (const vpin::Error &e) {
+        CHECK(e.request() == vpin::Request::lease);
+        CHECK(e.subject() == "/mnt/x/f");
+        CHECK(e.context().lease_type == VPIN_LEASE_BREAKABLE);
+        CHECK(std::string{e.what()} == "VPIN_IOC_LEASE: /mnt/x/f: Inappropriate ioctl for device");
+    }
+}

@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 TEST_CASE("describe_features: no bits")
 {
     CHECK(vpin::describe_features(0) == "none");
@@ -28,4 +31,11 @@ TEST_CASE("describe_features: unknown bits in hexadecimal")
 TEST_CASE("describe_features: every defined feature has a name")
 {
     CHECK_THAT(vpin::describe_features(__VPIN_FEATURE_ALL), !Catch::Contains("0x"));
+}
+
+TEST_CASE("feature_names: the same names as a list")
+{
+    CHECK(vpin::feature_names(0).empty());
+    CHECK(vpin::feature_names(VPIN_FEATURE_PIN | VPIN_FEATURE_POLICY | (1ull << 40)) ==
+          std::vector<std::string>{"pin", "policy", "0x10000000000"});
 }

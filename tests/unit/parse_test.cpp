@@ -53,7 +53,7 @@ TEST_CASE("parse_status: version, ABI and totals; unknown attributes are skipped
 
     const auto status = vpin::parse_status(msg.hdr());
     CHECK(status.version == "0.1.0");
-    CHECK(status.abi == 1);
+    CHECK(status.abi_version == 1);
     CHECK(status.sessions == 2);
     CHECK(status.pins == 3);
     CHECK(status.pinned_bytes == 65536);

@@ -5,6 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,8 +44,8 @@ TEST_CASE("print: pins as a table and as JSON")
     };
     CHECK(list(pins, Format::text) ==
           "SESSION  ID  FLAGS  PAGES  OFFSET  LENGTH  DEV    INO    AGE  PATH\n"
-          "      3   7  rw        16       0   65536  259:0   12   1.5s  /mnt/e/f\n"
-          "     12   1  r          1       -    4096  -        -  250ms  -\n");
+          "      3   7  rw        16     0 B  64 KiB  259:0   12   1.5s  /mnt/e/f\n"
+          "     12   1  r          1       -   4 KiB  -        -  250ms  -\n");
     CHECK(list(pins, Format::json) ==
           R"([{"session":3,"id":7,"flags":"rw","pages":16,"offset":0,"length":65536,)"
           R"("dev":"259:0","ino":12,"age_ms":1500,"path":"/mnt/e/f"},)"
@@ -90,8 +94,8 @@ TEST_CASE("print: sessions")
     };
     CHECK(list(sessions, Format::text) ==
           "ID   PID  COMM     UID  PINS  PINNED  LEASES\n"
-          " 3   123  pinctl     0     1   65536       1\n"
-          "12  4567  -       1000     0       0       0\n");
+          " 3   123  pinctl     0     1  64 KiB       1\n"
+          "12  4567  -       1000     0     0 B       0\n");
     CHECK(list(sessions, Format::json) ==
           R"([{"id":3,"pid":123,"comm":"pinctl","uid":0,"pins":1,"pinned_bytes":65536,"leases":1},)"
           R"({"id":12,"pid":4567,"comm":"","uid":1000,"pins":0,"pinned_bytes":0,"leases":0}])"
@@ -104,19 +108,32 @@ TEST_CASE("print: status")
     std::ostringstream text;
     vpin::print::status(text, status, Format::text);
     CHECK(text.str() == "version:         0.1.0\n"
-                        "abi:             1\n"
+                        "abi_version:     1\n"
                         "sessions:        2\n"
                         "pins:            3\n"
-                        "pinned_bytes:    69632\n"
+                        "pinned_bytes:    68 KiB\n"
                         "leases:          1\n"
                         "protected_files: 1\n"
                         "orphans:         1\n"
                         "maps:            2\n");
     std::ostringstream json;
     vpin::print::status(json, status, Format::json);
-    CHECK(json.str() == R"({"version":"0.1.0","abi":1,"sessions":2,"pins":3,"pinned_bytes":69632,)"
+    CHECK(json.str() == R"({"version":"0.1.0","abi_version":1,"sessions":2,"pins":3,"pinned_bytes":69632,)"
                         R"("leases":1,"protected_files":1,"orphans":1,"maps":2})"
                         "\n");
+    std::ostringstream pretty;
+    vpin::print::status(pretty, status, Format::json_pretty);
+    CHECK(pretty.str() == "{\n"
+                          "  \"version\": \"0.1.0\",\n"
+                          "  \"abi_version\": 1,\n"
+                          "  \"sessions\": 2,\n"
+                          "  \"pins\": 3,\n"
+                          "  \"pinned_bytes\": 69632,\n"
+                          "  \"leases\": 1,\n"
+                          "  \"protected_files\": 1,\n"
+                          "  \"orphans\": 1,\n"
+                          "  \"maps\": 2\n"
+                          "}\n");
 }
 
 TEST_CASE("print: events, one line each, absent members left out")
@@ -176,13 +193,13 @@ TEST_CASE("print: durations")
 TEST_CASE("print: check results")
 {
     const std::vector<vpin::Check> checks{{"regular", true, "a regular file"},
-                                          {"holes", false, "4096 bytes in 1 hole"}};
+                                          {"holes", false, "4 KiB in 1 hole"}};
     CHECK(list(checks, Format::text) == "RESULT  CHECK    DETAIL\n"
                                         "ok      regular  a regular file\n"
-                                        "FAIL    holes    4096 bytes in 1 hole\n");
+                                        "FAIL    holes    4 KiB in 1 hole\n");
     CHECK(list(checks, Format::json) ==
           R"([{"ok":true,"check":"regular","detail":"a regular file"},)"
-          R"({"ok":false,"check":"holes","detail":"4096 bytes in 1 hole"}])"
+          R"({"ok":false,"check":"holes","detail":"4 KiB in 1 hole"}])"
           "\n");
 }
 
@@ -279,13 +296,13 @@ TEST_CASE("print: rules, absent values as - and null")
     nothing.allow = 0;
     const std::vector<vpin::Rule> rules{rdma_rule(), open_rule(), nothing};
     CHECK(list(rules, Format::text) ==
-          "INDEX  NAME     USERS      GROUPS  ALLOW                MAX_PINNED  MAX_SESSIONS  "
+          "INDEX  NAME     USERS      GROUPS  ALLOW               MAX_PINNED  MAX_SESSIONS  "
           "MAX_LEASES  MAX_EXCLUSIVE  BREAK  ON_REVOKE  HITS  DENIES  PATHS\n"
-          "    0  rdma     1001,1002  200     pin-file,exclusive  17179869184            16  "
+          "    0  rdma     1001,1002  200     pin-file,exclusive      16 GiB            16  "
           "         8              2   5.0s  sigkill      40       2  /mnt/pmem,/srv/data\n"
-          "    1  open     any        any     -                             -             -  "
+          "    1  open     any        any     -                            -             -  "
           "         -              -      -  -             0       0  any\n"
-          "    2  nothing  any        any     none                          -             -  "
+          "    2  nothing  any        any     none                         -             -  "
           "         -              -      -  -             0       0  any\n");
     CHECK(list(rules, Format::json) ==
           R"([{"index":0,"name":"rdma","users":[1001,1002],"groups":[200],)"
@@ -310,9 +327,9 @@ TEST_CASE("print: usage against quotas, the user's name where it resolves")
     const auto shape = vpin::print::record(vpin::Usage{});
     std::ostringstream text;
     vpin::print::table(text, shape, rows, Format::text);
-    CHECK(text.str() == " UID  USER   RULE  SESSIONS                  PINNED  LEASES  EXCLUSIVE\n"
-                        "1001  alice  rdma      3/16  1073741824/17179869184     2/8        1/-\n"
-                        "4242  -      -          1/-                     0/-     0/-        0/-\n");
+    CHECK(text.str() == " UID  USER   RULE  SESSIONS        PINNED  LEASES  EXCLUSIVE\n"
+                        "1001  alice  rdma      3/16  1 GiB/16 GiB     2/8        1/-\n"
+                        "4242  -      -          1/-         0 B/-     0/-        0/-\n");
     std::ostringstream json;
     vpin::print::table(json, shape, rows, Format::json);
     CHECK(json.str() ==
@@ -332,6 +349,7 @@ TEST_CASE("print: a policy, its defaults and its rules")
     state.loaded = true;
     state.policy.defaults.allow = VPIN_ALLOW_PIN;
     state.policy.defaults.max_sessions = 4;
+    state.policy.defaults.max_pinned = std::uint64_t{3} << 29;
     state.policy.defaults.hits = 12;
     state.policy.defaults.denies = 3;
     state.policy.rules = {rdma_rule(), open_rule()};
@@ -342,19 +360,19 @@ TEST_CASE("print: a policy, its defaults and its rules")
           "generation: 7\n"
           "loaded:     yes\n"
           "rules:      2\n"
-          "defaults:   allow=pin max_sessions=4 hits=12 denies=3\n"
+          "defaults:   allow=pin max_pinned=1.5GiB max_sessions=4 hits=12 denies=3\n"
           "\n"
-          "INDEX  NAME  USERS      GROUPS  ALLOW                MAX_PINNED  MAX_SESSIONS  "
+          "INDEX  NAME  USERS      GROUPS  ALLOW               MAX_PINNED  MAX_SESSIONS  "
           "MAX_LEASES  MAX_EXCLUSIVE  BREAK  ON_REVOKE  HITS  DENIES  PATHS\n"
-          "    0  rdma  1001,1002  200     pin-file,exclusive  17179869184            16  "
+          "    0  rdma  1001,1002  200     pin-file,exclusive      16 GiB            16  "
           "         8              2   5.0s  sigkill      40       2  /mnt/pmem,/srv/data\n"
-          "    1  open  any        any     -                             -             -  "
+          "    1  open  any        any     -                            -             -  "
           "         -              -      -  -             0       0  any\n");
 
     std::ostringstream json;
     vpin::print::policy(json, state, Format::json);
     CHECK(json.str() ==
-          R"({"generation":7,"loaded":true,"defaults":{"allow":["pin"],"max_pinned":null,)"
+          R"({"generation":7,"loaded":true,"defaults":{"allow":["pin"],"max_pinned":1610612736,)"
           R"("max_sessions":4,"max_leases":null,"max_exclusive":null,"break_time_ms":null,)"
           R"("on_revoke":null,"hits":12,"denies":3},"rules":[)"
           R"({"index":0,"name":"rdma","users":[1001,1002],"groups":[200],)"
@@ -385,4 +403,97 @@ TEST_CASE("print: lists and limits in key=value text")
         {"absent", "ABSENT", {}},
     };
     CHECK(vpin::print::pairs(record) == "users=1,2 paths=any allow=none leases=2/8");
+}
+
+TEST_CASE("print: bytes in binary units in text, exact in JSON, one word in key=value")
+{
+    const vpin::print::Record record{
+        {"pinned_bytes", "PINNED", std::uint64_t{3} << 29, vpin::print::Style::bytes, "max_pinned",
+         std::uint64_t{16} << 30},
+        {"length", "LENGTH", std::uint64_t{512}, vpin::print::Style::bytes},
+    };
+    CHECK(vpin::print::text(record[0]) == "1.5 GiB/16 GiB");
+    CHECK(vpin::print::text(record[1]) == "512 B");
+    CHECK(vpin::print::pairs(record) == "pinned_bytes=1.5GiB/16GiB length=512B");
+    CHECK(vpin::print::json(record).dump() ==
+          R"({"pinned_bytes":1610612736,"max_pinned":17179869184,"length":512})");
+}
+
+namespace {
+
+// Sets TZ for as long as it lives.
+class TimeZone {
+public:
+    explicit TimeZone(const char *tz)
+    {
+        if (const char *old = std::getenv("TZ"))
+            old_ = old;
+        ::setenv("TZ", tz, 1);
+        ::tzset();
+    }
+    TimeZone(const TimeZone &) = delete;
+    TimeZone &operator=(const TimeZone &) = delete;
+    ~TimeZone()
+    {
+        if (old_)
+            ::setenv("TZ", old_->c_str(), 1);
+        else
+            ::unsetenv("TZ");
+        ::tzset();
+    }
+
+private:
+    std::optional<std::string> old_;
+};
+
+} // namespace
+
+TEST_CASE("print: timestamps in local time with milliseconds")
+{
+    // 2024-03-05 06:07:08.009 UTC
+    const vpin::print::Time time{std::chrono::milliseconds{1709618828009}};
+    {
+        const TimeZone utc{"UTC0"};
+        CHECK(vpin::print::timestamp(time, Format::text) == "2024-03-05 06:07:08.009");
+        CHECK(vpin::print::timestamp(time, Format::json) == "2024-03-05T06:07:08.009+00:00");
+    }
+    {
+        const TimeZone east{"XYZ-5:30"};
+        CHECK(vpin::print::timestamp(time, Format::text) == "2024-03-05 11:37:08.009");
+        CHECK(vpin::print::timestamp(time, Format::json) == "2024-03-05T11:37:08.009+05:30");
+    }
+    {
+        const TimeZone west{"ABC3"};
+        CHECK(vpin::print::timestamp(time, Format::json) == "2024-03-05T03:07:08.009-03:00");
+    }
+
+    const TimeZone utc{"UTC0"};
+    vpin::Event unpin;
+    unpin.type = VPIN_EVENT_UNPIN;
+    unpin.session = 3;
+    unpin.id = 7;
+    std::ostringstream text;
+    vpin::print::event(text, unpin, Format::text, time);
+    CHECK(text.str() == "2024-03-05 06:07:08.009 unpin session=3 id=7\n");
+    std::ostringstream json;
+    vpin::print::event(json, unpin, Format::json, time);
+    CHECK(json.str() == R"({"time":"2024-03-05T06:07:08.009+00:00","event":"unpin","session":3,"id":7})"
+                        "\n");
+    unpin.type = 99;
+    std::ostringstream unknown;
+    vpin::print::event(unknown, unpin, Format::text, time);
+    CHECK(unknown.str() == "2024-03-05 06:07:08.009 UNKNOWN 99\n");
+}
+
+TEST_CASE("print: event types by name")
+{
+    CHECK(vpin::print::event_type("pin") == std::optional<std::uint32_t>{VPIN_EVENT_PIN});
+    CHECK(vpin::print::event_type("policy-denied") ==
+          std::optional<std::uint32_t>{VPIN_EVENT_POLICY_DENIED});
+    CHECK_FALSE(vpin::print::event_type("").has_value());
+    CHECK_FALSE(vpin::print::event_type("UNKNOWN").has_value());
+    const auto names = vpin::print::event_names();
+    REQUIRE(names.size() == VPIN_EVENT_MAX);
+    for (const auto name : names)
+        CHECK(vpin::print::event_name(*vpin::print::event_type(name)) == name);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <vpin/error.hpp>
 #include <vpin/fd.hpp>
 
 #include <linux/vpin.h>
@@ -17,8 +18,10 @@ struct VersionInfo {
 };
 
 // A session with the vpin module: one open file description of its device.
-// Failures throw std::system_error carrying errno; `subject` (a file name,
-// when given) follows the request's name in the message.
+// Failures throw vpin::Error carrying errno, the request and `subject` (a
+// file name, when given), which vpin::explain() turns into a sentence; a
+// device node that is missing because the module is not loaded throws
+// vpin::ModuleNotLoaded.
 class Device {
 public:
     explicit Device(const std::filesystem::path &path = VPIN_DEVICE_PATH);
@@ -44,9 +47,10 @@ public:
     [[nodiscard]] int fd() const noexcept { return fd_.get(); }
 
 private:
-    // Issues `Request`, whose argument must be of type Arg.
-    template <unsigned long Request, typename Arg>
-    void ioctl(Arg &arg, const char *name, const std::string &subject = {}) const;
+    // Issues `Command`, whose argument must be of type Arg.
+    template <unsigned long Command, typename Arg>
+    void ioctl(Arg &arg, Request request, const std::string &subject = {},
+               std::uint32_t lease_type = 0) const;
 
     Fd fd_;
 };

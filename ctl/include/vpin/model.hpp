@@ -16,7 +16,7 @@ struct FileRef {
 
 struct Status {
     std::string version;
-    std::uint32_t abi = 0;
+    std::uint32_t abi_version = 0;
     std::uint64_t sessions = 0;
     std::uint64_t pins = 0;
     std::uint64_t pinned_bytes = 0;

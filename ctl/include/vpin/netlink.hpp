@@ -1,5 +1,6 @@
 #pragma once
 
+#include <vpin/error.hpp>
 #include <vpin/model.hpp>
 #include <vpin/policy.hpp>
 
@@ -22,9 +23,9 @@ struct SocketDeleter {
 using Socket = std::unique_ptr<nl_sock, SocketDeleter>;
 } // namespace detail
 
-// Requests to the "vpin" generic netlink family. Failures throw
-// std::system_error with the kernel's errno and its extended ack message when
-// it sent one.
+// Requests to the "vpin" generic netlink family. Failures throw vpin::Error
+// with the kernel's errno and its extended ack message when it sent one;
+// vpin::ModuleNotLoaded when the family is not registered (any more).
 class Netlink {
 public:
     Netlink();
@@ -50,18 +51,19 @@ private:
 
     // Sends one request and feeds each reply message to `handler`; returns
     // false if a dump was interrupted by a concurrent change.
-    bool transact(std::uint8_t cmd, const char *name, bool dump,
+    bool transact(std::uint8_t cmd, Request request, bool dump,
                   std::optional<std::uint64_t> session, const Handler &handler);
 
     template <typename T>
-    std::vector<T> dump(std::uint8_t cmd, const char *name, T (*parse)(nlmsghdr *),
+    std::vector<T> dump(std::uint8_t cmd, Request request, T (*parse)(nlmsghdr *),
                         std::optional<std::uint64_t> session);
 
     detail::Socket sock_;
     int family_;
 };
 
-// A non-blocking socket subscribed to the "events" multicast group.
+// A non-blocking socket subscribed to the "events" multicast group; throws
+// vpin::ModuleNotLoaded when the family is not registered.
 class EventSocket {
 public:
     EventSocket();

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -18,7 +19,16 @@
 // prints as aligned text or as JSON, so the two outputs cannot drift.
 namespace vpin::print {
 
-enum class Format { text, json };
+// JSON is one line per document; json_pretty indents it.
+enum class Format { text, json, json_pretty };
+
+[[nodiscard]] constexpr bool is_json(Format format) noexcept
+{
+    return format != Format::text;
+}
+
+// A JSON document as `format` wants it, without a newline.
+[[nodiscard]] std::string dump(const nlohmann::ordered_json &document, Format format);
 
 // Absent values (std::monostate) print as "-" and as null. Lists print as
 // comma-joined text ("none" when empty) and as JSON arrays.
@@ -29,6 +39,7 @@ using Value = std::variant<std::monostate, bool, std::uint64_t, std::string,
 enum class Style {
     plain,
     duration_ms, // "250ms", "4.2s", "3m07s", "2h05m"
+    bytes,       // "512 B", "64 KiB", "1.5 GiB" (human_size; no space in key=value text)
     verdict,     // a bool as "ok" or "FAIL"
     any,         // an empty list as "any" (a rule's match keys)
 };
@@ -50,6 +61,7 @@ using Record = std::vector<Field>;
 [[nodiscard]] std::string text(const Field &field);
 // "key=value ..." of the values present.
 [[nodiscard]] std::string pairs(const Record &record);
+// A record as one JSON object; absent values are null.
 [[nodiscard]] nlohmann::ordered_json json(const Record &record);
 
 // Rows under a header (text) or one JSON array of objects; `shape` gives the
@@ -59,9 +71,17 @@ void table(std::ostream &out, const Record &shape, const std::vector<Record> &ro
 // "key: value" lines or one JSON object.
 void object(std::ostream &out, const Record &record, Format format);
 
-// One line: "NAME key=value ..." without absent values, or a JSON object with
-// "event": NAME first. Flushes `out`.
-void line(std::ostream &out, std::string_view name, const Record &record, Format format);
+// When something happened, as a timestamp in local time with milliseconds:
+// "2024-03-05 14:07:08.009" for text, "2024-03-05T14:07:08.009+01:00"
+// (ISO 8601 with the UTC offset) for JSON.
+using Time = std::chrono::system_clock::time_point;
+[[nodiscard]] std::string timestamp(Time time, Format format);
+
+// One line: "[TIME ]NAME key=value ..." without absent values, or a JSON
+// object with "time": TIME (when given) and "event": NAME first. Flushes
+// `out`.
+void line(std::ostream &out, std::string_view name, const Record &record, Format format,
+          std::optional<Time> time = {});
 
 [[nodiscard]] Record record(const Status &status);
 [[nodiscard]] Record record(const Session &session);
@@ -76,6 +96,10 @@ void line(std::ostream &out, std::string_view name, const Record &record, Format
 
 // The name of an event type, empty if this build does not know it.
 [[nodiscard]] std::string_view event_name(std::uint32_t type);
+// The type of an event name, if this build knows it.
+[[nodiscard]] std::optional<std::uint32_t> event_type(std::string_view name);
+// Every event name this build knows, in type order.
+[[nodiscard]] std::vector<std::string_view> event_names();
 
 template <typename T>
 void list(std::ostream &out, const std::vector<T> &items, Format format)
@@ -94,6 +118,7 @@ void status(std::ostream &out, const Status &status, Format format);
 void policy(std::ostream &out, const PolicyState &state, Format format);
 
 // Unknown types print as "UNKNOWN <n>" ({"event": "UNKNOWN", "type": n}).
-void event(std::ostream &out, const Event &event, Format format);
+// With `time`, the line starts with it (see line()).
+void event(std::ostream &out, const Event &event, Format format, std::optional<Time> time = {});
 
 } // namespace vpin::print

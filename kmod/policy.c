@@ -24,6 +24,7 @@
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -57,11 +58,30 @@ struct vpin_rule {
 	atomic64_t denies;
 };
 
+/*
+ * The index of a set: each rule under the keys one of which a request it
+ * matches must have. A rule with paths is found by its directories, else
+ * one with users by its uids, else one with groups by its gids; a rule
+ * with none of them is always looked at. Entries are sorted by key, then
+ * by rule, so a request looks at the candidates of each of its keys in
+ * rule order and stops at the first match: the cost follows the keys of
+ * the request, not the number of rules.
+ */
+enum { VPIN_KEY_ALWAYS, VPIN_KEY_DIR, VPIN_KEY_USER, VPIN_KEY_GROUP };
+
+struct vpin_key {
+	u32 kind;
+	u32 rule;
+	u64 a, b;			/* dev and inode; uid or gid in a */
+};
+
 struct vpin_rules {
 	struct kref ref;
 	u64 generation;
 	bool has_paths;
 	u32 nrules;
+	u32 nkeys;
+	struct vpin_key *keys;		/* sorted */
 	struct vpin_rule defaults;
 	struct vpin_rule rules[];
 };
@@ -80,6 +100,7 @@ static void vpin_rules_free(struct vpin_rules *set)
 		for (j = 0; j < r->npaths; j++)
 			kfree(r->paths[j]);
 	}
+	kvfree(set->keys);
 	kvfree(set);
 }
 
@@ -232,16 +253,114 @@ static bool vpin_rule_matches(const struct vpin_rule *r,
 }
 
 /* The first rule that matches, or the defaults. */
+static int vpin_key_cmp(const void *l, const void *r)
+{
+	const struct vpin_key *x = l, *y = r;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	if (x->b != y->b)
+		return x->b < y->b ? -1 : 1;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return 0;
+}
+
+/* Lower *@best to the first rule under the key that matches, if any. */
+static void vpin_rules_try(struct vpin_rules *set, u32 kind, u64 a, u64 b,
+			   const struct cred *cred,
+			   const struct vpin_ancestry *anc, u32 *best)
+{
+	struct vpin_key want = { .kind = kind, .a = a, .b = b };
+	u32 lo = 0, hi = set->nkeys, mid;
+
+	/* The first entry of the key (rule 0 sorts first). */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (vpin_key_cmp(&set->keys[mid], &want) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < set->nkeys; lo++) {
+		const struct vpin_key *k = &set->keys[lo];
+
+		if (k->kind != kind || k->a != a || k->b != b || k->rule >= *best)
+			return;
+		if (vpin_rule_matches(&set->rules[k->rule], cred, anc)) {
+			*best = k->rule;
+			return;
+		}
+	}
+}
+
+/* The first rule that matches, or the defaults. */
 static struct vpin_rule *vpin_rules_match(struct vpin_rules *set,
 					  const struct cred *cred,
 					  const struct vpin_ancestry *a)
 {
-	u32 i;
+	const struct group_info *gi = cred->group_info;
+	u32 best = set->nrules;
+	unsigned int i;
 
-	for (i = 0; i < set->nrules; i++)
-		if (vpin_rule_matches(&set->rules[i], cred, a))
-			return &set->rules[i];
-	return &set->defaults;
+	vpin_rules_try(set, VPIN_KEY_ALWAYS, 0, 0, cred, a, &best);
+	vpin_rules_try(set, VPIN_KEY_USER, __kuid_val(cred->uid), 0, cred, a,
+		       &best);
+	vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(cred->gid), 0, cred, a,
+		       &best);
+	vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(cred->egid), 0, cred, a,
+		       &best);
+	for (i = 0; gi && i < gi->ngroups; i++)
+		vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(gi->gid[i]), 0,
+			       cred, a, &best);
+	for (i = 0; a && i < a->n; i++)
+		vpin_rules_try(set, VPIN_KEY_DIR, a->dirs[i].dev, a->dirs[i].ino,
+			       cred, a, &best);
+	return best < set->nrules ? &set->rules[best] : &set->defaults;
+}
+
+/* Build the index of a parsed set. */
+static int vpin_rules_index(struct vpin_rules *set)
+{
+	u32 i, j, n = 0;
+
+	for (i = 0; i < set->nrules; i++) {
+		const struct vpin_rule *r = &set->rules[i];
+
+		n += r->npaths ?: r->nusers ?: r->ngroups ?: 1;
+	}
+	set->keys = kvmalloc_array(n, sizeof(*set->keys),
+				   GFP_KERNEL_ACCOUNT);
+	if (!set->keys)
+		return -ENOMEM;
+	for (i = 0; i < set->nrules; i++) {
+		const struct vpin_rule *r = &set->rules[i];
+		struct vpin_key *k = &set->keys[set->nkeys];
+
+		if (r->npaths) {
+			for (j = 0; j < r->npaths; j++)
+				k[j] = (struct vpin_key) { VPIN_KEY_DIR, i,
+					r->dirs[j].dev, r->dirs[j].ino };
+			set->nkeys += r->npaths;
+		} else if (r->nusers) {
+			for (j = 0; j < r->nusers; j++)
+				k[j] = (struct vpin_key) { VPIN_KEY_USER, i,
+					__kuid_val(r->users[j]), 0 };
+			set->nkeys += r->nusers;
+		} else if (r->ngroups) {
+			for (j = 0; j < r->ngroups; j++)
+				k[j] = (struct vpin_key) { VPIN_KEY_GROUP, i,
+					__kgid_val(r->groups[j]), 0 };
+			set->nkeys += r->ngroups;
+		} else {
+			k[0] = (struct vpin_key) { VPIN_KEY_ALWAYS, i, 0, 0 };
+			set->nkeys++;
+		}
+	}
+	sort(set->keys, set->nkeys, sizeof(*set->keys), vpin_key_cmp, NULL);
+	return 0;
 }
 
 /*
@@ -730,6 +849,8 @@ static struct vpin_rules *vpin_rules_parse(struct genl_info *info)
 		set->has_paths |= set->rules[i].npaths > 0;
 		i++;
 	}
+	if (!ret)
+		ret = vpin_rules_index(set);
 	if (ret) {
 		vpin_rules_free(set);
 		return ERR_PTR(ret);

@@ -616,7 +616,7 @@ static void vpin_lease_event(struct vpin_klease *lease, u32 type, u32 reason)
 	};
 
 	/* Netlink first: a holder that reacts at once must not overtake it. */
-	vpin_nl_lease_event(lease, type);
+	vpin_nl_break_event(lease, type, reason);
 	vpin_session_queue_event(lease->session, &ev, task_tgid(current));
 }
 
@@ -629,11 +629,11 @@ static void vpin_lease_event(struct vpin_klease *lease, u32 type, u32 reason)
 static void vpin_signal_owner(struct vpin_session *s, u32 on_revoke)
 {
 	const struct cred *cred = s->cred, *tcred;
-	int sig = on_revoke == VPIN_REVOKE_SIGKILL ? SIGKILL : SIGBUS;
+	int sig = vpin_revoke_signal(on_revoke);
 	struct task_struct *p;
 	bool may;
 
-	if (on_revoke == VPIN_REVOKE_NONE)
+	if (!sig)
 		return;
 	rcu_read_lock();
 	p = pid_task(s->owner, PIDTYPE_TGID);
@@ -651,15 +651,32 @@ static void vpin_signal_owner(struct vpin_session *s, u32 on_revoke)
 }
 
 /*
- * Revoke a breakable lease whose break time has passed: its pins go, then
- * the lease, the session's opener gets its signal. Called by a breaker holding
- * no vpin lock, with a reference on @s.
+ * Revoke @lease, which is in @s, locked by the caller: its pins go, then the
+ * lease, the session's opener gets its signal. Returns with @s unlocked.
+ */
+static void vpin_lease_revoke_locked(struct vpin_session *s,
+				     struct vpin_klease *lease, u32 reason)
+	__releases(&s->lock)
+{
+	u32 on_revoke = lease->grant.on_revoke;
+	LIST_HEAD(gone);
+
+	lockdep_assert_held(&s->lock);
+	vpin_lease_event(lease, VPIN_EVENT_LEASE_REVOKED, reason);
+	vpin_lease_unlink(s, lease, &gone);
+	mutex_unlock(&s->lock);
+	vpin_pin_free_list(s, &gone);
+	vpin_signal_owner(s, on_revoke);
+	vpin_lease_free(lease);
+}
+
+/*
+ * Revoke a breakable lease whose break time has passed. Called by a breaker
+ * holding no vpin lock, with a reference on @s.
  */
 static void vpin_lease_revoke(struct vpin_session *s, u32 id, u32 seq)
 {
 	struct vpin_klease *lease;
-	LIST_HEAD(gone);
-	u32 on_revoke;
 
 	mutex_lock(&s->lock);
 	lease = xa_load(&s->leases, id);
@@ -668,13 +685,33 @@ static void vpin_lease_revoke(struct vpin_session *s, u32 id, u32 seq)
 		mutex_unlock(&s->lock);
 		return;
 	}
-	vpin_lease_event(lease, VPIN_EVENT_LEASE_REVOKED, lease->break_reason);
-	on_revoke = lease->grant.on_revoke;
-	vpin_lease_unlink(s, lease, &gone);
-	mutex_unlock(&s->lock);
-	vpin_pin_free_list(s, &gone);
-	vpin_signal_owner(s, on_revoke);
-	vpin_lease_free(lease);
+	vpin_lease_revoke_locked(s, lease, lease->break_reason);
+}
+
+/*
+ * An administrator's revocation (VPIN_CMD_REVOKE_LEASE) of a lease of
+ * either type, as a break deadline revokes a breakable one. The lease's
+ * pages that others still hold keep it as an orphan (map.c), so the file
+ * stays protected until they are let go.
+ */
+int vpin_lease_admin_revoke(u64 session_id, u32 id)
+{
+	struct vpin_klease *lease;
+	struct vpin_session *s;
+
+	s = vpin_session_find(session_id);
+	if (!s)
+		return -ENOENT;
+	mutex_lock(&s->lock);
+	lease = s->released ? NULL : xa_load(&s->leases, id);
+	if (!lease) {
+		mutex_unlock(&s->lock);
+		vpin_session_put(s);
+		return -ENOENT;
+	}
+	vpin_lease_revoke_locked(s, lease, VPIN_BREAK_ADMIN);
+	vpin_session_put(s);
+	return 0;
 }
 
 /* Start the break of every breakable lease on @vf not yet breaking. */

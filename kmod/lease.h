@@ -4,6 +4,7 @@
 
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/signal.h>
 #include <linux/types.h>
 
 #include "policy.h"
@@ -49,6 +50,7 @@ struct vpin_klease {
 int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 		      u64 __user *uid);
 int vpin_lease_destroy(struct vpin_session *s, u32 id);
+int vpin_lease_admin_revoke(u64 session_id, u32 id);
 void vpin_lease_release_all(struct vpin_session *s);
 struct vpin_klease *vpin_lease_find(struct vpin_session *s,
 				    const struct inode *inode);
@@ -71,6 +73,19 @@ void vpin_break_done(struct vpin_file *token);
 bool vpin_inode_breakable(const struct inode *inode);
 bool vpin_inode_pinned_from(const struct inode *inode, loff_t start);
 void vpin_lease_pinned(struct vpin_klease *lease, loff_t end);
+
+/* The signal a revocation sends the session's opener (0: none). */
+static inline int vpin_revoke_signal(u32 on_revoke)
+{
+	switch (on_revoke) {
+	case VPIN_REVOKE_SIGKILL:
+		return SIGKILL;
+	case VPIN_REVOKE_NONE:
+		return 0;
+	default:
+		return SIGBUS;
+	}
+}
 
 int vpin_lease_init(void);
 void vpin_lease_exit(void);

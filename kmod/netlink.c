@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs_struct.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -26,6 +27,7 @@ static const struct nla_policy vpin_policy[VPIN_A_MAX + 1] = {
 	/* Validated attribute by attribute in policy.c, for precise errors. */
 	[VPIN_A_POLICY] = { .type = NLA_NESTED },
 	[VPIN_A_RULE] = { .type = NLA_NESTED },
+	[VPIN_A_LEASE_ID] = { .type = NLA_U32 },
 };
 
 static struct genl_family vpin_genl_family;
@@ -184,6 +186,32 @@ static int vpin_put_session(struct sk_buff *skb, const struct vpin_session *s)
 void *vpin_nl_reply_put(struct sk_buff *msg, struct genl_info *info, u8 cmd)
 {
 	return genlmsg_put_reply(msg, info, &vpin_genl_family, 0, cmd);
+}
+
+/* VPIN_CMD_REVOKE_LEASE: an administrator's revocation of a lease. */
+static int vpin_nl_revoke_lease(struct sk_buff *skb, struct genl_info *info)
+{
+	int attr, ret;
+
+	for (attr = 1; attr <= VPIN_A_MAX; attr++) {
+		if (info->attrs[attr] && attr != VPIN_A_SESSION_ID &&
+		    attr != VPIN_A_LEASE_ID) {
+			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[attr],
+					    "not an attribute of this request");
+			return -EINVAL;
+		}
+	}
+	if (GENL_REQ_ATTR_CHECK(info, VPIN_A_SESSION_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, VPIN_A_LEASE_ID))
+		return -EINVAL;
+	if (!netlink_capable(skb, CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = vpin_lease_admin_revoke(nla_get_u64(info->attrs[VPIN_A_SESSION_ID]),
+				      nla_get_u32(info->attrs[VPIN_A_LEASE_ID]));
+	/* The message tells this ENOENT from that of a family gone away. */
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "no such session or lease");
+	return ret;
 }
 
 static int vpin_nl_get_status(struct sk_buff *skb, struct genl_info *info)
@@ -511,6 +539,11 @@ static const struct genl_ops vpin_genl_ops[] = {
 		.start = vpin_usage_nl_dump_start,
 		.dumpit = vpin_usage_nl_dump,
 	},
+	{
+		/* CAP_SYS_ADMIN, checked by the handler (not CAP_NET_ADMIN). */
+		.cmd = VPIN_CMD_REVOKE_LEASE,
+		.doit = vpin_nl_revoke_lease,
+	},
 };
 
 static const struct genl_multicast_group vpin_mcgrps[] = {
@@ -583,18 +616,18 @@ static void vpin_nl_event_send(struct sk_buff *skb, struct nlattr *nest,
 					 vpin_event_filter, uid);
 }
 
-static void vpin_nl_event(const struct vpin_owner *o,
-			  enum vpin_event_type type, u32 object_id,
-			  unsigned long pages, struct file *file)
+/* Start an event of a session's object: its header, owner and file. */
+static struct sk_buff *vpin_nl_object_event(const struct vpin_owner *o,
+					    enum vpin_event_type type,
+					    u32 object_id, unsigned long pages,
+					    struct file *file,
+					    struct nlattr **nest, void **hdr)
 {
 	struct sk_buff *skb;
-	struct nlattr *nest;
-	kuid_t uid = o->uid;
-	void *hdr;
 
-	skb = vpin_nl_event_new(type, &nest, &hdr);
+	skb = vpin_nl_event_new(type, nest, hdr);
 	if (!skb)
-		return;
+		return NULL;
 	if (nla_put_u64_64bit(skb, VPIN_EVENT_A_SESSION_ID, o->session_id,
 			      VPIN_EVENT_A_PAD) ||
 	    nla_put_u32(skb, VPIN_EVENT_A_PID, o->pid) ||
@@ -605,9 +638,23 @@ static void vpin_nl_event(const struct vpin_owner *o,
 					VPIN_EVENT_A_PAD)) ||
 	    (file && vpin_put_file(skb, VPIN_EVENT_A_FILE, file))) {
 		nlmsg_free(skb);
-		return;
+		return NULL;
 	}
-	vpin_nl_event_send(skb, nest, hdr, &uid);
+	return skb;
+}
+
+static void vpin_nl_event(const struct vpin_owner *o,
+			  enum vpin_event_type type, u32 object_id,
+			  unsigned long pages, struct file *file)
+{
+	struct sk_buff *skb;
+	struct nlattr *nest;
+	kuid_t uid = o->uid;
+	void *hdr;
+
+	skb = vpin_nl_object_event(o, type, object_id, pages, file, &nest, &hdr);
+	if (skb)
+		vpin_nl_event_send(skb, nest, hdr, &uid);
 }
 
 void vpin_nl_pin_event(const struct vpin_session *s,
@@ -626,11 +673,66 @@ void vpin_nl_map_event(const struct vpin_session *s,
 	vpin_nl_event(&o, VPIN_EVENT_MAP, pin->id, pages, pin->file);
 }
 
+static struct sk_buff *vpin_nl_lease_event_new(const struct vpin_klease *lease,
+					       enum vpin_event_type type,
+					       struct nlattr **nest, void **hdr)
+{
+	struct sk_buff *skb;
+
+	skb = vpin_nl_object_event(&lease->owner, type, lease->id,
+				   READ_ONCE(lease->referenced), lease->file,
+				   nest, hdr);
+	if (skb && nla_put_u32(skb, VPIN_EVENT_A_LEASE_TYPE, lease->type)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
 void vpin_nl_lease_event(const struct vpin_klease *lease,
 			 enum vpin_event_type type)
 {
-	vpin_nl_event(&lease->owner, type, lease->id,
-		      READ_ONCE(lease->referenced), lease->file);
+	struct sk_buff *skb;
+	struct nlattr *nest;
+	kuid_t uid = lease->owner.uid;
+	void *hdr;
+
+	skb = vpin_nl_lease_event_new(lease, type, &nest, &hdr);
+	if (skb)
+		vpin_nl_event_send(skb, nest, hdr, &uid);
+}
+
+/*
+ * A break started (VPIN_EVENT_LEASE_BREAK) or a revocation
+ * (VPIN_EVENT_LEASE_REVOKED), caused by the current task.
+ */
+void vpin_nl_break_event(const struct vpin_klease *lease,
+			 enum vpin_event_type type, u32 reason)
+{
+	s64 left = ktime_ms_delta(READ_ONCE(lease->deadline), ktime_get());
+	char comm[TASK_COMM_LEN];
+	struct sk_buff *skb;
+	struct nlattr *nest;
+	kuid_t uid = lease->owner.uid;
+	void *hdr;
+
+	skb = vpin_nl_lease_event_new(lease, type, &nest, &hdr);
+	if (!skb)
+		return;
+	get_task_comm(comm, current);
+	if (nla_put_u32(skb, VPIN_EVENT_A_REASON, reason) ||
+	    nla_put_u32(skb, VPIN_EVENT_A_BREAKER_PID, task_tgid_nr(current)) ||
+	    nla_put_string(skb, VPIN_EVENT_A_BREAKER_COMM, comm) ||
+	    (type == VPIN_EVENT_LEASE_BREAK &&
+	     nla_put_u64_64bit(skb, VPIN_EVENT_A_BREAK_MS, max_t(s64, left, 0),
+			       VPIN_EVENT_A_PAD)) ||
+	    (type == VPIN_EVENT_LEASE_REVOKED &&
+	     nla_put_u32(skb, VPIN_EVENT_A_SIGNAL,
+			 vpin_revoke_signal(lease->grant.on_revoke)))) {
+		nlmsg_free(skb);
+		return;
+	}
+	vpin_nl_event_send(skb, nest, hdr, &uid);
 }
 
 void vpin_nl_policy_denied(const struct vpin_denial *d)

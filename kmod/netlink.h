@@ -37,6 +37,8 @@ struct vpin_denial {
 	u64 suppressed;
 };
 
+void vpin_nl_break_event(const struct vpin_klease *lease,
+			 enum vpin_event_type type, u32 reason);
 void vpin_nl_policy_denied(const struct vpin_denial *d);
 void vpin_nl_policy_changed(u64 generation, u32 nrules);
 

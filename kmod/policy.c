@@ -135,7 +135,15 @@ struct vpin_usage {
 	kuid_t uid;
 	const struct cred *cred;	/* its newest session's opener */
 	u64 used[VPIN_Q_N];		/* pages for VPIN_Q_PINNED */
+	/*
+	 * Its denial events: VPIN_DENIED_BURST a second, so that one uid's
+	 * refusals neither crowd out another's nor tell it how many there were.
+	 */
+	struct ratelimit_state denied_rs;
+	atomic64_t denied_suppressed;
 };
+
+#define VPIN_DENIED_BURST 20
 
 static DEFINE_SPINLOCK(vpin_usage_lock);
 static DEFINE_HASHTABLE(vpin_usage_table, 6);
@@ -168,6 +176,9 @@ static struct vpin_usage *vpin_usage_get(const struct cred *cred)
 		fresh = NULL;
 		refcount_set(&u->ref, 1);
 		u->uid = cred->uid;
+		/* Not in the kernel log: the events are the report. */
+		ratelimit_state_init(&u->denied_rs, HZ, VPIN_DENIED_BURST);
+		ratelimit_set_flags(&u->denied_rs, RATELIMIT_MSG_ON_RELEASE);
 		hash_add(vpin_usage_table, &u->node, __kuid_val(u->uid));
 	}
 	old = u->cred;
@@ -414,13 +425,8 @@ static bool vpin_file_is_memory(struct file *file)
 	       file_inode(file)->i_sb->s_magic == HUGETLBFS_MAGIC;
 }
 
-static atomic64_t vpin_denied_suppressed = ATOMIC64_INIT(0);
-/* Not in the kernel log: the events are the report. */
-static struct ratelimit_state vpin_denied_rs =
-	RATELIMIT_STATE_INIT_FLAGS(vpin_denied_rs, HZ, 20,
-				   RATELIMIT_MSG_ON_RELEASE);
-
-static void vpin_policy_denied(struct vpin_session *s, u32 op,
+static void vpin_policy_denied(struct vpin_session *s, struct vpin_usage *u,
+			       u32 op,
 			       struct file *file, const struct vpin_rules *set,
 			       struct vpin_rule *rule, int err)
 {
@@ -434,11 +440,11 @@ static void vpin_policy_denied(struct vpin_session *s, u32 op,
 	};
 
 	atomic64_inc(&rule->denies);
-	if (!__ratelimit(&vpin_denied_rs)) {
-		atomic64_inc(&vpin_denied_suppressed);
+	if (!__ratelimit(&u->denied_rs)) {
+		atomic64_inc(&u->denied_suppressed);
 		return;
 	}
-	d.suppressed = atomic64_xchg(&vpin_denied_suppressed, 0);
+	d.suppressed = atomic64_xchg(&u->denied_suppressed, 0);
 	get_task_comm(d.comm, current);
 	vpin_nl_policy_denied(&d);
 }
@@ -486,7 +492,7 @@ static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
 	spin_unlock(&vpin_usage_lock);
 
 	if (ret)
-		vpin_policy_denied(s, op, file, set, rule, ret);
+		vpin_policy_denied(s, u, op, file, set, rule, ret);
 	else if (grant && rule)
 		*grant = (struct vpin_grant) {
 			.break_ms = rule->break_ms,

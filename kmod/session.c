@@ -53,6 +53,23 @@ void vpin_session_put(struct vpin_session *s)
 	kref_put(&s->ref, vpin_session_free);
 }
 
+/* The session with id @id, referenced, or NULL. */
+struct vpin_session *vpin_session_find(u64 id)
+{
+	struct vpin_session *s, *found = NULL;
+
+	mutex_lock(&vpin_sessions_lock);
+	list_for_each_entry(s, &vpin_sessions, node) {
+		if (s->id == id) {
+			vpin_session_get(s);
+			found = s;
+			break;
+		}
+	}
+	mutex_unlock(&vpin_sessions_lock);
+	return found;
+}
+
 /*
  * Queue an event for whoever reads the session, and signal the O_ASYNC
  * owner. When the ring is full the oldest event is dropped and counted.
@@ -232,9 +249,7 @@ static long vpin_ioc_version(void __user *uarg)
 	if (v.reserved0 || !vpin_zero(v.reserved))
 		return -EINVAL;
 	v.abi_version = VPIN_ABI_VERSION;
-	v.features = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE |
-		     VPIN_FEATURE_NETLINK | VPIN_FEATURE_LEASE_BREAKABLE |
-		     VPIN_FEATURE_MAP | VPIN_FEATURE_POLICY;
+	v.features = __VPIN_FEATURE_ALL;
 	if (copy_to_user(uarg, &v, sizeof(v)))
 		return -EFAULT;
 	return 0;

@@ -105,6 +105,7 @@ static inline void vpin_stats_add(atomic64_t *counter, s64 n)
 
 void vpin_session_get(struct vpin_session *s);
 void vpin_session_put(struct vpin_session *s);
+struct vpin_session *vpin_session_find(u64 id);
 void vpin_session_queue_event(struct vpin_session *s,
 			      const struct vpin_event *ev, struct pid *breaker);
 

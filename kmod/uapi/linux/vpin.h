@@ -277,7 +277,12 @@
  * Multicast group "events" (VPIN_GENL_MCGRP_EVENTS)
  *   VPIN_CMD_EVENT messages carrying VPIN_A_EVENT (VPIN_EVENT_A_*), one per
  *   pin, unpin, lease granted/released/break started/revoked, protection
- *   on/off, policy changed, request denied by a rule. Listeners without
+ *   on/off, policy changed, request denied by a rule. Lease events carry
+ *   the lease's type; a break and a revocation also carry the reason, the
+ *   process that caused it (its pid in the initial pid namespace and its
+ *   command), a break the time left until revocation, and a revocation the
+ *   signal for the session's opener (sent if the session's creator may
+ *   still signal it). Listeners without
  *   CAP_SYS_ADMIN receive only events of their own uid where the kernel can
  *   filter multicast per listener (Linux 6.9+); on older kernels joining the
  *   group requires CAP_SYS_ADMIN.
@@ -310,6 +315,20 @@
  *   counters VPIN_RULE_A_HITS (requests the rule decided) and
  *   VPIN_RULE_A_DENIES; a rule whose paths do not fit in one message
  *   continues in the next with the same index (append its paths).
+ *
+ * VPIN_CMD_REVOKE_LEASE (do; CAP_SYS_ADMIN in the initial user namespace,
+ *   else EPERM)
+ *   An administrator's way out of a file held protected by a hung
+ *   application. Request: VPIN_A_SESSION_ID and VPIN_A_LEASE_ID (both
+ *   required: EINVAL). Revokes the lease, exclusive or breakable, as a break
+ *   deadline revokes a breakable one: the session's pins on the file are
+ *   unpinned, the lease is dropped, VPIN_EVENT_LEASE_REVOKED
+ *   (VPIN_BREAK_ADMIN) is queued on the session and multicast, the
+ *   session's opener gets the lease's revocation signal (SIGBUS unless a
+ *   rule says otherwise), and the file's protection ends, unless pages
+ *   mapped under the lease are still held by a device: then the lease is
+ *   an orphan until they are let go (VPIN_IOC_MAP). ENOENT (with an extack
+ *   message) no such session or lease.
  *
  * VPIN_CMD_GET_USAGE (dump)
  *   One message per uid with a session, a pin or a lease (orphans
@@ -358,7 +377,8 @@
  *                        default), SIGKILL, or no signal (VPIN_REVOKE_NONE;
  *                        the pins go and the event is queued all the same).
  * Each refusal by a rule emits VPIN_EVENT_POLICY_DENIED, at most 20 a
- * second: VPIN_EVENT_A_SUPPRESSED counts those left out before it.
+ * second per uid: VPIN_EVENT_A_SUPPRESSED counts that uid's refusals left
+ * out before it.
  * Replacing the set never revokes anything: usage counts against the new
  * quotas, so a lowered quota refuses new requests until usage falls below
  * it. A lease keeps the break time and on_revoke of the rule it was granted
@@ -408,9 +428,11 @@ enum vpin_feature {
 	VPIN_FEATURE_LEASE_BREAKABLE = 1U << 3,
 	VPIN_FEATURE_MAP = 1U << 4,
 	VPIN_FEATURE_POLICY = 1U << 5,
+	VPIN_FEATURE_REVOKE = 1U << 6,	/* VPIN_CMD_REVOKE_LEASE */
 	__VPIN_FEATURE_ALL = VPIN_FEATURE_PIN | VPIN_FEATURE_LEASE_EXCLUSIVE |
 			     VPIN_FEATURE_NETLINK | VPIN_FEATURE_LEASE_BREAKABLE |
-			     VPIN_FEATURE_MAP | VPIN_FEATURE_POLICY,
+			     VPIN_FEATURE_MAP | VPIN_FEATURE_POLICY |
+			     VPIN_FEATURE_REVOKE,
 };
 
 struct vpin_version {
@@ -518,6 +540,7 @@ enum vpin_break_reason {
 	VPIN_BREAK_FALLOCATE,		/* punch, collapse, insert, zero */
 	VPIN_BREAK_REMAP,		/* reflink, dedupe or copy_file_range */
 	VPIN_BREAK_LAYOUT,		/* any other change of the file's blocks */
+	VPIN_BREAK_ADMIN,		/* VPIN_CMD_REVOKE_LEASE (revocations only) */
 	__VPIN_BREAK_LAST,
 };
 
@@ -556,6 +579,7 @@ enum vpin_cmd {
 	VPIN_CMD_SET_POLICY,
 	VPIN_CMD_GET_POLICY,
 	VPIN_CMD_GET_USAGE,
+	VPIN_CMD_REVOKE_LEASE,
 	__VPIN_CMD_MAX,
 };
 
@@ -575,6 +599,7 @@ enum vpin_attr {
 	VPIN_A_POLICY,		/* nest: VPIN_POLICY_A_* */
 	VPIN_A_USAGE,		/* nest: VPIN_USAGE_A_* */
 	VPIN_A_RULE,		/* nest: VPIN_RULE_A_*, a policy's rule */
+	VPIN_A_LEASE_ID,	/* u32: the lease to revoke */
 	__VPIN_A_LAST,
 };
 
@@ -703,6 +728,12 @@ enum vpin_event_attr {
 	VPIN_EVENT_A_SUPPRESSED,	/* u64: policy denied: denials not sent before it */
 	VPIN_EVENT_A_GENERATION,	/* u64: policy changed: the new generation */
 	VPIN_EVENT_A_RULES,		/* u32: policy changed: its number of rules */
+	VPIN_EVENT_A_LEASE_TYPE,	/* u32: lease events: enum vpin_lease_type */
+	VPIN_EVENT_A_REASON,		/* u32: break, revoked: enum vpin_break_reason */
+	VPIN_EVENT_A_BREAKER_PID,	/* u32: break, revoked: who caused it (0: none) */
+	VPIN_EVENT_A_BREAKER_COMM,	/* string: break, revoked: its command */
+	VPIN_EVENT_A_BREAK_MS,		/* u64: break: ms until revocation */
+	VPIN_EVENT_A_SIGNAL,		/* u32: revoked: the opener's signal (0: none) */
 	__VPIN_EVENT_A_LAST,
 };
 

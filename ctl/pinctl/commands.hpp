@@ -41,5 +41,6 @@ Runner setup_lease(CLI::App &command, const Globals &globals);
 Runner setup_pin(CLI::App &command, const Globals &globals);
 Runner setup_run(CLI::App &command, const Globals &globals);
 Runner setup_policy(CLI::App &command, const Globals &globals);
+Runner setup_revoke(CLI::App &command, const Globals &globals);
 
 } // namespace pinctl

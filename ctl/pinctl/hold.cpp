@@ -2,30 +2,13 @@
 
 #include "child.hpp"
 
+#include <vpin/print.hpp>
+
 #include <fmt/core.h>
 
 #include <cstdio>
-#include <string_view>
 
 namespace pinctl {
-
-namespace {
-
-std::string_view break_reason(std::uint32_t reason)
-{
-    switch (reason) {
-    case VPIN_BREAK_TRUNCATE:
-        return "truncate";
-    case VPIN_BREAK_FALLOCATE:
-        return "fallocate";
-    case VPIN_BREAK_REMAP:
-        return "reflink";
-    default:
-        return "layout change";
-    }
-}
-
-} // namespace
 
 vpin_lease_type lease_type(const std::string &name)
 {
@@ -43,7 +26,7 @@ int run_holding(const vpin::Device &device, std::optional<vpin::ScopedLease> &le
                 continue;
             lease.reset();
             fmt::print(stderr, "pinctl: {}: lease broken by pid {} ({}), released\n", file,
-                       ev.breaker_pid, break_reason(ev.reason));
+                       ev.breaker_pid, vpin::print::break_reason_name(ev.reason));
             return false;
         }
         return true;

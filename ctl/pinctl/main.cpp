@@ -45,6 +45,8 @@ constexpr std::array commands{
             pinctl::setup_run},
     Command{"policy", "Show, load or clear the rules that decide who may pin and lease",
             pinctl::setup_policy},
+    Command{"revoke", "Revoke a lease, as an administrator's way out of a hung holder",
+            pinctl::setup_revoke},
 };
 
 // Commands main() answers itself.

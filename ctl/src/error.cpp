@@ -40,6 +40,7 @@ std::string_view request_name(Request request) noexcept
     case Request::set_policy: return "VPIN_CMD_SET_POLICY";
     case Request::policy: return "VPIN_CMD_GET_POLICY";
     case Request::usage: return "VPIN_CMD_GET_USAGE";
+    case Request::revoke: return "VPIN_CMD_REVOKE_LEASE";
     case Request::events: return "multicast group vpin/events";
     }
     return "vpin";

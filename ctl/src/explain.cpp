@@ -340,6 +340,12 @@ std::string explain(const Error &error, const Findings &findings)
         if (code == EINVAL && !error.context().detail.empty())
             return "the vpin module refused the rules: " + error.context().detail;
         break;
+    case Request::revoke:
+        if (code == EPERM)
+            return "revoking a lease needs CAP_SYS_ADMIN (run it as root)";
+        if (code == ENOENT)
+            return "no such lease: see 'pinctl list leases'";
+        break;
     case Request::events:
         if (code == EPERM)
             return "listening to vpin events needs CAP_SYS_ADMIN on this kernel (before Linux 6.9 "

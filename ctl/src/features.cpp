@@ -12,13 +12,14 @@ namespace vpin {
 
 namespace {
 
-constexpr std::array<std::pair<std::uint64_t, std::string_view>, 6> known_features{{
+constexpr std::array<std::pair<std::uint64_t, std::string_view>, 7> known_features{{
     {VPIN_FEATURE_PIN, "pin"},
     {VPIN_FEATURE_LEASE_EXCLUSIVE, "lease-exclusive"},
     {VPIN_FEATURE_NETLINK, "netlink"},
     {VPIN_FEATURE_LEASE_BREAKABLE, "lease-breakable"},
     {VPIN_FEATURE_MAP, "map"},
     {VPIN_FEATURE_POLICY, "policy"},
+    {VPIN_FEATURE_REVOKE, "revoke"},
 }};
 
 } // namespace

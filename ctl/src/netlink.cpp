@@ -227,9 +227,9 @@ bool exchange(nl_sock *sock, nl_msg *msg, Request request,
 
     if (reply.exception)
         std::rethrow_exception(reply.exception);
-    // The family's commands never answer ENOENT themselves: the kernel
-    // does, for a family that went away since it was resolved.
-    if (reply.error == ENOENT)
+    // The kernel answers ENOENT without a message for a family that went
+    // away since it was resolved; the family's own ENOENT has one.
+    if (reply.error == ENOENT && reply.extack.empty())
         throw ModuleNotLoaded{reply.error, {request, {}, 0, reply.extack}};
     if (reply.error)
         throw Error{reply.error, {request, {}, 0, reply.extack}};
@@ -355,6 +355,15 @@ std::uint64_t Netlink::set_policy(const Policy *policy)
     if (!generation)
         no_reply(Request::set_policy);
     return *generation;
+}
+
+void Netlink::revoke_lease(std::uint64_t session, std::uint32_t lease)
+{
+    const Message msg = request(family_, VPIN_CMD_REVOKE_LEASE, false);
+    if (nla_put_u64(msg.get(), VPIN_A_SESSION_ID, session) < 0 ||
+        nla_put_u32(msg.get(), VPIN_A_LEASE_ID, lease) < 0)
+        throw std::bad_alloc{};
+    exchange(sock_.get(), msg.get(), Request::revoke, [](nlmsghdr *) {});
 }
 
 PolicyState Netlink::policy()

@@ -123,6 +123,12 @@ constexpr Checks<VPIN_EVENT_A_MAX> event_policy = [] {
     p[VPIN_EVENT_A_SUPPRESSED] = u64;
     p[VPIN_EVENT_A_GENERATION] = u64;
     p[VPIN_EVENT_A_RULES] = u32;
+    p[VPIN_EVENT_A_LEASE_TYPE] = u32;
+    p[VPIN_EVENT_A_REASON] = u32;
+    p[VPIN_EVENT_A_BREAKER_PID] = u32;
+    p[VPIN_EVENT_A_BREAKER_COMM] = string;
+    p[VPIN_EVENT_A_BREAK_MS] = u64;
+    p[VPIN_EVENT_A_SIGNAL] = u32;
     return p;
 }();
 
@@ -409,6 +415,12 @@ Event parse_event(nlmsghdr *msg)
     get(event.suppressed, tb[VPIN_EVENT_A_SUPPRESSED]);
     get(event.generation, tb[VPIN_EVENT_A_GENERATION]);
     get(event.rules, tb[VPIN_EVENT_A_RULES]);
+    get(event.lease_type, tb[VPIN_EVENT_A_LEASE_TYPE]);
+    get(event.reason, tb[VPIN_EVENT_A_REASON]);
+    get(event.breaker_pid, tb[VPIN_EVENT_A_BREAKER_PID]);
+    get(event.breaker_comm, tb[VPIN_EVENT_A_BREAKER_COMM]);
+    get(event.break_ms, tb[VPIN_EVENT_A_BREAK_MS]);
+    get(event.signal, tb[VPIN_EVENT_A_SIGNAL]);
     return event;
 }
 

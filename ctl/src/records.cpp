@@ -47,6 +47,8 @@ std::string name_of(std::uint32_t value, const std::array<std::string_view, N> &
 constexpr std::array<std::string_view, __VPIN_LEASE_LAST> lease_types{"", "exclusive", "breakable"};
 constexpr std::array<std::string_view, __VPIN_LEASE_STATE_LAST> lease_states{"", "granted", "breaking",
                                                                                        "orphaned"};
+constexpr std::array<std::string_view, __VPIN_BREAK_LAST> break_reasons{
+    "", "truncate", "fallocate", "remap", "layout", "admin"};
 constexpr std::array<std::string_view, __VPIN_EVENT_LAST> event_type_names{
     "", "pin", "unpin", "lease-granted", "lease-released", "lease-break", "lease-revoked",
     "protect-on", "protect-off", "lease-orphaned", "orphan-released", "map",
@@ -86,6 +88,17 @@ Value error_name(const std::optional<std::uint32_t> &error)
     return name ? std::string{name} : std::to_string(*error);
 }
 
+// "SIGBUS", or "none" for no signal.
+Value signal_name(const std::optional<std::uint32_t> &signal)
+{
+    if (!signal)
+        return {};
+    if (*signal == 0)
+        return std::string{"none"};
+    const char *abbrev = ::sigabbrev_np(static_cast<int>(*signal));
+    return abbrev ? "SIG" + std::string{abbrev} : std::to_string(*signal);
+}
+
 template <typename T>
 std::vector<std::uint64_t> numbers(const std::vector<T> &values)
 {
@@ -113,6 +126,11 @@ Record settings(const Rule &rule)
 std::string_view event_name(std::uint32_t type)
 {
     return type < event_type_names.size() ? event_type_names[type] : std::string_view{};
+}
+
+std::string break_reason_name(std::uint32_t reason)
+{
+    return name_of(reason, break_reasons);
 }
 
 std::optional<std::uint32_t> event_type(std::string_view name)
@@ -202,6 +220,12 @@ Record record(const Event &event)
         {"suppressed", "SUPPRESSED", maybe(event.suppressed)},
         {"generation", "GENERATION", maybe(event.generation)},
         {"rules", "RULES", maybe(event.rules)},
+        {"type", "TYPE", event.lease_type ? Value{name_of(*event.lease_type, lease_types)} : Value{}},
+        {"reason", "REASON", event.reason ? Value{break_reason_name(*event.reason)} : Value{}},
+        {"breaker_pid", "BREAKER", maybe(event.breaker_pid)},
+        {"breaker_comm", "BREAKER_COMM", event.breaker_comm ? Value{*event.breaker_comm} : Value{}},
+        {"break_ms", "BREAK_MS", maybe(event.break_ms)},
+        {"signal", "SIGNAL", signal_name(event.signal)},
         {"pages", "PAGES", maybe(event.pages)},
         {"dev", "DEV", dev(event.file)},
         {"ino", "INO", ino(event.file)},

@@ -25,6 +25,7 @@ enum class Request {
     set_policy,  // VPIN_CMD_SET_POLICY
     policy,      // VPIN_CMD_GET_POLICY
     usage,       // VPIN_CMD_GET_USAGE
+    revoke,      // VPIN_CMD_REVOKE_LEASE
     events,      // the family's "events" multicast group
 };
 

@@ -81,6 +81,13 @@ struct Event {
     // VPIN_EVENT_POLICY_CHANGED
     std::optional<std::uint64_t> generation;
     std::optional<std::uint32_t> rules;
+    // Lease events; a break and a revocation say why and who
+    std::optional<std::uint32_t> lease_type;   // enum vpin_lease_type
+    std::optional<std::uint32_t> reason;       // enum vpin_break_reason
+    std::optional<std::uint32_t> breaker_pid;  // in the initial pid namespace
+    std::optional<std::string> breaker_comm;
+    std::optional<std::uint64_t> break_ms;     // break: ms until revocation
+    std::optional<std::uint32_t> signal;       // revoked: the opener's signal, 0 for none
 };
 
 } // namespace vpin

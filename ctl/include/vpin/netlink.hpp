@@ -41,6 +41,9 @@ public:
     // A refused set throws with the module's extack message.
     std::uint64_t set_policy(const Policy *policy);
     [[nodiscard]] PolicyState policy();
+    // Revokes a session's lease of either type, as a break deadline does
+    // (VPIN_CMD_REVOKE_LEASE; CAP_SYS_ADMIN).
+    void revoke_lease(std::uint64_t session, std::uint32_t lease);
     [[nodiscard]] std::vector<Usage> usage();
 
     // How often a dump that raced with a change is retried before giving up.

@@ -96,6 +96,8 @@ void line(std::ostream &out, std::string_view name, const Record &record, Format
 
 // The name of an event type, empty if this build does not know it.
 [[nodiscard]] std::string_view event_name(std::uint32_t type);
+// "truncate", "fallocate", "remap", "layout", "admin" (enum vpin_break_reason).
+[[nodiscard]] std::string break_reason_name(std::uint32_t reason);
 // The type of an event name, if this build knows it.
 [[nodiscard]] std::optional<std::uint32_t> event_type(std::string_view name);
 // Every event name this build knows, in type order.

@@ -3093,7 +3093,7 @@ void Worker::op_netlink()
 		// Hostile requests, with the answers the ABI promises.
 		uint64_t sid = 1;
 		uint32_t narrow = 1;
-		switch (rng_.below(6)) {
+		switch (rng_.below(7)) {
 		case 0: {
 			const uint8_t cmd = rng_.percent(50) ? static_cast<uint8_t>(VPIN_CMD_EVENT)
 							     : static_cast<uint8_t>(rng_.range(VPIN_CMD_MAX + 1, 255));
@@ -3120,6 +3120,28 @@ void Worker::op_netlink()
 			err = nl_.request(family_, VPIN_CMD_GET_SESSIONS, NLM_F_ACK, {});
 			expect(OpNetlink, err ? -1 : 0, -err, {EOPNOTSUPP}, "GET_SESSIONS as a do");
 			return;
+		case 5: {
+			// REVOKE_LEASE of nobody's lease (ids far above any session's),
+			// or without one of its attributes: validation comes first, then
+			// the capability, then the lookup.
+			uint64_t far = (1ULL << 62) + rng_.below(1000);
+			uint32_t id = static_cast<uint32_t>(rng_.next());
+			const bool whole = rng_.percent(70);
+			std::vector<char> attrs = nla(VPIN_A_SESSION_ID, &far, sizeof(far));
+			if (whole || rng_.percent(50)) {
+				const auto lease = nla(VPIN_A_LEASE_ID, &id, sizeof(id));
+				attrs = whole ? attrs : std::vector<char>{};
+				attrs.insert(attrs.end(), lease.begin(), lease.end());
+			}
+			note("REVOKE_LEASE %s", whole ? "of no lease" : "without an attribute");
+			err = nl_.request(family_, VPIN_CMD_REVOKE_LEASE, NLM_F_ACK, attrs);
+			if (!whole)
+				expect(OpNetlink, err ? -1 : 0, -err, {EINVAL}, "REVOKE_LEASE without its attributes");
+			else
+				expect(OpNetlink, err ? -1 : 0, -err, {admin ? ENOENT : EPERM},
+				       "REVOKE_LEASE of no lease");
+			return;
+		}
 		default: {
 			std::vector<char> junk(rng_.range(1, 64));
 			for (auto &c : junk)

@@ -292,6 +292,32 @@ static void vpin_truncate_pages_break(struct address_space *mapping,
 
 #define VPIN_ARG(regs, n, type) ((type)regs_get_kernel_argument(regs, n))
 
+/*
+ * The hooks that break first: send the call to @wrapper when its file
+ * argument @n has breakable leases, unless vpin itself is the caller.
+ */
+static void notrace vpin_divert_breakable(struct ftrace_regs *fregs,
+					  unsigned long parent_ip,
+					  unsigned int n, void *wrapper)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && !vpin_from_here(parent_ip) &&
+	    vpin_file_breakable(VPIN_ARG(regs, n, struct file *)))
+		vpin_divert(regs, wrapper);
+}
+
+/* The refusing hooks of two files: refuse if argument @a or @b is leased. */
+static void notrace vpin_refuse_leased(struct ftrace_regs *fregs,
+				       unsigned int a, unsigned int b)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && (vpin_file_leased(VPIN_ARG(regs, a, struct file *)) ||
+		     vpin_file_leased(VPIN_ARG(regs, b, struct file *))))
+		vpin_refuse(regs);
+}
+
 /* notify_change(idmap, struct dentry *, struct iattr *, struct inode **) */
 VPIN_HOOK(vpin_hook_notify_change)
 {
@@ -312,38 +338,18 @@ VPIN_HOOK(vpin_hook_notify_change)
 /* vfs_fallocate(struct file *, int mode, loff_t, loff_t) */
 VPIN_HOOK(vpin_hook_vfs_fallocate)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (regs && !vpin_from_here(parent_ip) &&
-	    vpin_file_breakable(VPIN_ARG(regs, 0, struct file *)))
-		vpin_divert(regs, vpin_fallocate_break);
-}
-
-/* Is either file argument protected or breakably leased? */
-static bool notrace vpin_args_leased(struct pt_regs *regs, unsigned int a,
-				     unsigned int b)
-{
-	return vpin_file_leased(VPIN_ARG(regs, a, struct file *)) ||
-	       vpin_file_leased(VPIN_ARG(regs, b, struct file *));
+	vpin_divert_breakable(fregs, parent_ip, 0, vpin_fallocate_break);
 }
 
 /* vfs_clone_file_range(), vfs_dedupe_file_range_one(): the destination */
 VPIN_HOOK(vpin_hook_vfs_clone)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (regs && !vpin_from_here(parent_ip) &&
-	    vpin_file_breakable(VPIN_ARG(regs, 2, struct file *)))
-		vpin_divert(regs, vpin_clone_break);
+	vpin_divert_breakable(fregs, parent_ip, 2, vpin_clone_break);
 }
 
 VPIN_HOOK(vpin_hook_vfs_dedupe)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (regs && !vpin_from_here(parent_ip) &&
-	    vpin_file_breakable(VPIN_ARG(regs, 2, struct file *)))
-		vpin_divert(regs, vpin_dedupe_break);
+	vpin_divert_breakable(fregs, parent_ip, 2, vpin_dedupe_break);
 }
 
 /*
@@ -479,10 +485,7 @@ VPIN_HOOK(vpin_hook_file_modified)
 /* xfs_file_remap_range(struct file *in, loff_t, struct file *out, ...) */
 VPIN_HOOK(vpin_hook_remap)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (regs && vpin_args_leased(regs, 0, 2))
-		vpin_refuse(regs);
+	vpin_refuse_leased(fregs, 0, 2);
 }
 
 /* xfs_exchange_range(struct xfs_exchrange *): file1 and file2 come first. */
@@ -501,10 +504,7 @@ VPIN_HOOK(vpin_hook_exchange)
 /* ext4_move_extents(struct file *orig, struct file *donor, ...) */
 VPIN_HOOK(vpin_hook_move_ext)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (regs && vpin_args_leased(regs, 0, 1))
-		vpin_refuse(regs);
+	vpin_refuse_leased(fregs, 0, 1);
 }
 
 /* xfs_file_fallocate(), ext4_fallocate(): (struct file *, int, loff_t, loff_t) */

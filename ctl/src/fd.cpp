@@ -4,18 +4,8 @@
 #include <system_error>
 
 #include <fcntl.h>
-#include <unistd.h>
 
 namespace vpin {
-
-void Fd::reset(int fd) noexcept
-{
-    const int old = std::exchange(fd_, fd);
-    // Linux releases the descriptor even when close() fails, so a failure
-    // leaves nothing to retry.
-    if (old >= 0 && old != fd)
-        ::close(old);
-}
 
 Fd open_file(const std::filesystem::path &path, int flags, mode_t mode)
 {

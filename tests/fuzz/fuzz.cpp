@@ -32,6 +32,7 @@
 // of a page once shared by a reflink"). make test runs with it, for short
 // runs that spend their time elsewhere; make fuzz runs without.
 #include <linux/vpin.h>
+#include <vpin/fd.hpp>
 
 #include <algorithm>
 #include <array>
@@ -95,34 +96,7 @@ int64_t now_ns()
 	return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-class Fd {
-public:
-	Fd() = default;
-	explicit Fd(int fd) : fd_(fd) {}
-	Fd(Fd &&o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-	Fd &operator=(Fd &&o) noexcept
-	{
-		if (this != &o)
-			reset(std::exchange(o.fd_, -1));
-		return *this;
-	}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	~Fd() { reset(); }
-
-	int get() const { return fd_; }
-	bool ok() const { return fd_ >= 0; }
-	int release() { return std::exchange(fd_, -1); }
-	void reset(int fd = -1)
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-		fd_ = fd;
-	}
-
-private:
-	int fd_ = -1;
-};
+using Fd = vpin::Fd;
 
 // xoshiro256** seeded through splitmix64: small, fast and reproducible.
 class Rng {
@@ -250,7 +224,7 @@ __attribute__((format(printf, 1, 2))) void say(const char *fmt, ...)
 std::string read_file(const std::string &path, size_t max = 1 << 16)
 {
 	Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-	if (!fd.ok())
+	if (!fd)
 		return "";
 	std::string s;
 	char buf[4096];
@@ -268,7 +242,7 @@ std::string read_file(const std::string &path, size_t max = 1 << 16)
 bool write_file(const std::string &path, const std::string &text)
 {
 	Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-	if (!fd.ok())
+	if (!fd)
 		return false;
 	return ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
 }
@@ -676,7 +650,7 @@ public:
 	int open(int timeout_ms = 5000)
 	{
 		fd_.reset(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC));
-		if (!fd_.ok())
+		if (!fd_)
 			return -errno;
 		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 		setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -686,7 +660,7 @@ public:
 			return -errno;
 		return 0;
 	}
-	bool ok() const { return fd_.ok(); }
+	bool ok() const { return static_cast<bool>(fd_); }
 	int fd() const { return fd_.get(); }
 
 	// Sends a request and reads its answer up to the ack or NLMSG_DONE.
@@ -1748,7 +1722,7 @@ void Worker::op_mmap()
 		if (rng_.one_in(15))
 			oflags = need_write ? O_RDONLY : O_RDWR; // sometimes the wrong one
 		fd = open_target(t, oflags);
-		if (!fd.ok())
+		if (!fd)
 			return;
 		struct stat st;
 		if (fstat(fd.get(), &st) < 0)
@@ -1901,7 +1875,7 @@ void Worker::op_pin()
 		s = pick_session(false);
 	if (!s)
 		s = &own_session();
-	if (!s->fd.ok())
+	if (!s->fd)
 		return;
 	if (s->pins.size() >= kMaxPins) {
 		op_unpin();
@@ -2281,7 +2255,7 @@ void Worker::op_lease()
 		s = pick_session(false);
 	if (!s)
 		s = &own_session();
-	if (!s->fd.ok())
+	if (!s->fd)
 		return;
 	if (s->leases.size() >= kMaxLeases) {
 		op_unlease();
@@ -2293,7 +2267,7 @@ void Worker::op_lease()
 	switch (rng_.below(20)) {
 	case 0:
 		fd.reset(memfd_create("vpin-fuzz-lease", MFD_CLOEXEC));
-		if (fd.ok() && ftruncate(fd.get(), 4 * kPage) < 0)
+		if (fd && ftruncate(fd.get(), 4 * kPage) < 0)
 			fd.reset();
 		what = "memfd";
 		break;
@@ -2328,7 +2302,7 @@ void Worker::op_lease()
 	case 4: {
 		Target t = pick_data(60);
 		Fd p = open_target(t, O_PATH);
-		if (!p.ok())
+		if (!p)
 			return;
 		struct vpin_lease l = {};
 		l.fd = p.get();
@@ -2353,7 +2327,7 @@ void Worker::op_lease()
 		break;
 	}
 	}
-	if (!fd.ok())
+	if (!fd)
 		return;
 	lease_fd(*s, fd.get(), type, what);
 }
@@ -2366,7 +2340,7 @@ void Worker::op_lease_hostile()
 	Target t = pick_data(80);
 	Fd fd = open_target(t, O_RDONLY);
 	struct vpin_lease l = {};
-	l.fd = fd.ok() ? fd.get() : -1;
+	l.fd = fd ? fd.get() : -1;
 	l.type = VPIN_LEASE_BREAKABLE;
 	int r;
 	switch (rng_.below(6)) {
@@ -2489,7 +2463,7 @@ void Worker::op_ftruncate()
 	if (flags & O_PATH)
 		flags = O_RDWR;
 	Fd fd = open_target(t, flags);
-	if (!fd.ok())
+	if (!fd)
 		return;
 	struct stat st;
 	if (fstat(fd.get(), &st) < 0)
@@ -2523,7 +2497,7 @@ void Worker::op_fallocate()
 	if (flags & O_PATH)
 		flags = O_RDWR;
 	Fd fd = open_target(t, flags);
-	if (!fd.ok())
+	if (!fd)
 		return;
 	struct stat st;
 	if (fstat(fd.get(), &st) < 0)
@@ -2569,7 +2543,7 @@ void Worker::op_clone(bool range)
 	Target src = rng_.percent(80) || cfg.avoid_known ? pick_data(40, dst.dir) : pick_target(10, 40);
 	Fd d = open_target(dst, rng_.percent(90) ? O_RDWR : O_RDONLY);
 	Fd s = open_target(src, rng_.percent(80) ? O_RDONLY : O_RDWR);
-	if (!d.ok() || !s.ok())
+	if (!d || !s)
 		return;
 	struct stat ds, ss;
 	if (fstat(d.get(), &ds) < 0 || fstat(s.get(), &ss) < 0)
@@ -2609,7 +2583,7 @@ void Worker::op_dedupe()
 		return;
 	Target src = pick_data(50, dir);
 	Fd s = open_target(src, rng_.percent(80) ? O_RDONLY : O_RDWR);
-	if (!s.ok())
+	if (!s)
 		return;
 	struct stat ss;
 	if (fstat(s.get(), &ss) < 0)
@@ -2626,7 +2600,7 @@ void Worker::op_dedupe()
 	for (size_t i = 0; i < ndest; i++) {
 		Target d = rng_.percent(85) || cfg.avoid_known ? pick_data(40, src.dir) : pick_target(10, 40);
 		dfd.push_back(open_target(d, rng_.percent(85) ? O_RDWR : O_RDONLY));
-		if (!dfd.back().ok() || fstat(dfd.back().get(), &dst[i]) < 0)
+		if (!dfd.back() || fstat(dfd.back().get(), &dst[i]) < 0)
 			return;
 		range->info[i].dest_fd = dfd.back().get();
 		range->info[i].dest_offset = rng_.below(kFilePages) * kPage;
@@ -2664,7 +2638,7 @@ void Worker::op_copy_range()
 	Target src = rng_.percent(75) || cfg.avoid_known ? pick_data(40, dst.dir) : pick_target(10, 40);
 	Fd d = open_target(dst, rng_.percent(90) ? O_WRONLY : O_RDONLY);
 	Fd s = open_target(src, O_RDONLY);
-	if (!d.ok() || !s.ok())
+	if (!d || !s)
 		return;
 	struct stat ds, ss;
 	if (fstat(d.get(), &ds) < 0 || fstat(s.get(), &ss) < 0)
@@ -2701,7 +2675,7 @@ void Worker::op_swapext()
 	}
 	Fd t = open_target(tgt, rng_.percent(90) ? O_RDWR : O_RDONLY);
 	Fd x = open_target(tmp, rng_.percent(90) ? O_RDWR : O_WRONLY);
-	if (!t.ok() || !x.ok())
+	if (!t || !x)
 		return;
 	struct stat ts, xs;
 	if (fstat(t.get(), &ts) < 0 || fstat(x.get(), &xs) < 0)
@@ -2757,7 +2731,7 @@ void Worker::op_write()
 	if (flags & O_PATH)
 		flags = O_WRONLY;
 	Fd fd = open_target(t, flags);
-	if (!fd.ok())
+	if (!fd)
 		return;
 	struct stat st;
 	if (fstat(fd.get(), &st) < 0)
@@ -2835,7 +2809,7 @@ void Worker::op_dax_combo()
 	Target t = pick_data(75, dir);
 	const bool rw = rng_.percent(70);
 	Fd fd = open_target(t, rw ? O_RDWR : O_RDONLY);
-	if (!fd.ok())
+	if (!fd)
 		return;
 	struct stat st;
 	if (fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode))
@@ -2862,7 +2836,7 @@ void Worker::op_dax_combo()
 		 (m.dax ? "(dax)" : "");
 	maps_.push_back(m);
 	Session &s = own_session();
-	if (!s.fd.ok())
+	if (!s.fd)
 		return;
 	if (!tracked_lease(s, m.dev, m.ino, nullptr)) {
 		const uint32_t type = rw && rng_.percent(35) ? VPIN_LEASE_EXCLUSIVE : VPIN_LEASE_BREAKABLE;
@@ -4116,7 +4090,7 @@ void make_files()
 				const std::string path = worker_file(cfg.dirs[d], w, k);
 				::unlink(path.c_str());
 				Fd fd(::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644));
-				if (!fd.ok())
+				if (!fd)
 					die("create " + path + ": " + errno_name(errno));
 				for (size_t i = 0; i < data.size(); i += 8) {
 					uint64_t v = rng.next();
@@ -4139,7 +4113,7 @@ void make_files()
 		const std::string path = shm_file(w);
 		::unlink(path.c_str());
 		Fd fd(::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644));
-		if (!fd.ok() || ::pwrite(fd.get(), data.data(), data.size(), 0) < 0 ||
+		if (!fd || ::pwrite(fd.get(), data.data(), data.size(), 0) < 0 ||
 		    fchown(fd.get(), worker_uid(w), worker_uid(w)) < 0)
 			die("create " + path + ": " + errno_name(errno));
 	}

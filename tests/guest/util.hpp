@@ -4,6 +4,7 @@
 #pragma once
 
 #include <linux/vpin.h>
+#include <vpin/fd.hpp>
 
 #include <cerrno>
 #include <csignal>
@@ -21,33 +22,8 @@
 
 namespace vt {
 
-class Fd {
-public:
-	Fd() = default;
-	explicit Fd(int fd) : fd_(fd) {}
-	Fd(Fd &&o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-	Fd &operator=(Fd &&o) noexcept
-	{
-		if (this != &o)
-			reset(std::exchange(o.fd_, -1));
-		return *this;
-	}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	~Fd() { reset(); }
-
-	int get() const { return fd_; }
-	int release() { return std::exchange(fd_, -1); }
-	void reset(int fd = -1)
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-		fd_ = fd;
-	}
-
-private:
-	int fd_ = -1;
-};
+// Owns a descriptor: the library's.
+using Fd = vpin::Fd;
 
 long page_size();
 // n pages in bytes, as a size and as a file offset.

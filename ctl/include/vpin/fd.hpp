@@ -4,10 +4,13 @@
 #include <utility>
 
 #include <sys/types.h>
+#include <unistd.h>
 
 namespace vpin {
 
 // Owns a file descriptor and closes it when destroyed; -1 means empty.
+// Defined here in full, so that programs which do not link the library (the
+// guest tests, the fuzzer) use it too.
 class Fd {
 public:
     Fd() noexcept = default;
@@ -31,7 +34,14 @@ public:
     [[nodiscard]] int release() noexcept { return std::exchange(fd_, -1); }
 
     // Closes the owned descriptor, unless it is `fd`, and takes ownership of `fd`.
-    void reset(int fd = -1) noexcept;
+    void reset(int fd = -1) noexcept
+    {
+        const int old = std::exchange(fd_, fd);
+        // Linux releases the descriptor even when close() fails, so a failure
+        // leaves nothing to retry.
+        if (old >= 0 && old != fd)
+            ::close(old);
+    }
 
     explicit operator bool() const noexcept { return fd_ >= 0; }
 

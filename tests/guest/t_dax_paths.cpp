@@ -15,6 +15,8 @@
 #include "tap.hpp"
 #include "util.hpp"
 
+#include <vpin/check.hpp>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -132,8 +134,8 @@ bool is_dax(const std::string &path)
 {
 	struct statx stx = {};
 	CHECK_OK(statx(AT_FDCWD, path.c_str(), 0, STATX_BASIC_STATS, &stx));
-	CHECK(stx.stx_attributes_mask & STATX_ATTR_DAX);
-	return stx.stx_attributes & STATX_ATTR_DAX;
+	CHECK(stx.stx_attributes_mask & vpin::statx_attr_dax);
+	return stx.stx_attributes & vpin::statx_attr_dax;
 }
 
 // The device block behind each page of [0, size), from FIEMAP (0: none).

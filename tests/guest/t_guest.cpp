@@ -4,14 +4,12 @@
 #include "tap.hpp"
 #include "util.hpp"
 
+#include <vpin/check.hpp>
+
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-
-#ifndef STATX_ATTR_DAX
-#define STATX_ATTR_DAX 0x00200000
-#endif
 
 static void check_dax_file(const std::string &fs, int index)
 {
@@ -21,8 +19,8 @@ static void check_dax_file(const std::string &fs, int index)
 	CHECK_OK(ftruncate(fd.get(), 1 << 20));
 	struct statx stx = {};
 	CHECK_OK(statx(AT_FDCWD, path.c_str(), 0, STATX_BASIC_STATS, &stx));
-	CHECK(stx.stx_attributes_mask & STATX_ATTR_DAX);
-	CHECK(stx.stx_attributes & STATX_ATTR_DAX);
+	CHECK(stx.stx_attributes_mask & vpin::statx_attr_dax);
+	CHECK(stx.stx_attributes & vpin::statx_attr_dax);
 }
 
 TEST("ext4 -o dax on /dev/pmem0 gives DAX files")

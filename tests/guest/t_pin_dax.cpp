@@ -4,14 +4,12 @@
 #include "tap.hpp"
 #include "util.hpp"
 
+#include <vpin/check.hpp>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-
-#ifndef STATX_ATTR_DAX
-#define STATX_ATTR_DAX 0x00200000
-#endif
 
 namespace {
 
@@ -31,7 +29,7 @@ struct DaxFile {
 	{
 		struct statx stx = {};
 		CHECK_OK(statx(fd.get(), "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx));
-		CHECK(stx.stx_attributes & STATX_ATTR_DAX);
+		CHECK(stx.stx_attributes & vpin::statx_attr_dax);
 	}
 
 	vt::DaxFs dax;

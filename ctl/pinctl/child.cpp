@@ -8,12 +8,12 @@
 #include <system_error>
 
 #include <vpin/fd.hpp>
+#include <vpin/signals.hpp>
 
 #include <array>
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,27 +21,16 @@ namespace pinctl {
 
 namespace {
 
-// Blocks the signals it handles for as long as it lives.
-class BlockedSignals {
+// Puts a signal mask back when it goes away.
+class RestoreMask {
 public:
-    BlockedSignals()
-    {
-        sigemptyset(&set_);
-        for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD})
-            sigaddset(&set_, sig);
-        if (const int error = pthread_sigmask(SIG_BLOCK, &set_, &old_); error != 0)
-            throw std::system_error{error, std::generic_category(), "pthread_sigmask"};
-    }
-    BlockedSignals(const BlockedSignals &) = delete;
-    BlockedSignals &operator=(const BlockedSignals &) = delete;
-    ~BlockedSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-
-    [[nodiscard]] const sigset_t &set() const noexcept { return set_; }
-    [[nodiscard]] const sigset_t &old() const noexcept { return old_; }
+    explicit RestoreMask(const sigset_t &mask) noexcept : mask_{mask} {}
+    RestoreMask(const RestoreMask &) = delete;
+    RestoreMask &operator=(const RestoreMask &) = delete;
+    ~RestoreMask() { pthread_sigmask(SIG_SETMASK, &mask_, nullptr); }
 
 private:
-    sigset_t set_;
-    sigset_t old_;
+    sigset_t mask_;
 };
 
 [[noreturn]] void exec(const std::vector<std::string> &argv, const sigset_t &mask)
@@ -67,16 +56,16 @@ int run_command(const std::vector<std::string> &argv)
 int run_command(const std::vector<std::string> &argv, int fd,
                 const std::function<bool()> &on_readable)
 {
-    const BlockedSignals signals;
-    const vpin::Fd sigfd{::signalfd(-1, &signals.set(), SFD_CLOEXEC)};
-    if (!sigfd)
-        throw std::system_error{errno, std::generic_category(), "signalfd"};
+    // The signals it handles are blocked while it runs the command.
+    sigset_t old;
+    const vpin::Fd sigfd = vpin::signal_fd({SIGINT, SIGTERM, SIGHUP, SIGCHLD}, 0, &old);
+    const RestoreMask restore{old};
     std::fflush(nullptr);
     const pid_t child = ::fork();
     if (child < 0)
         throw std::system_error{errno, std::generic_category(), "fork"};
     if (child == 0)
-        exec(argv, signals.old());
+        exec(argv, old);
 
     for (;;) {
         std::array<pollfd, 2> fds{{{sigfd.get(), POLLIN, 0}, {fd, POLLIN, 0}}};
@@ -89,11 +78,11 @@ int run_command(const std::vector<std::string> &argv, int fd,
             fd = -1;
         if (!(fds[0].revents & POLLIN))
             continue;
-        signalfd_siginfo info{};
-        if (::read(sigfd.get(), &info, sizeof(info)) != sizeof(info))
+        const auto signal = vpin::read_signal(sigfd.get());
+        if (!signal)
             continue;
-        if (info.ssi_signo != SIGCHLD) {
-            ::kill(child, static_cast<int>(info.ssi_signo));
+        if (*signal != SIGCHLD) {
+            ::kill(child, static_cast<int>(*signal));
             continue;
         }
         int status = 0;

@@ -5,6 +5,7 @@
 #include <vpin/netlink.hpp>
 #include <vpin/policy.hpp>
 #include <vpin/print.hpp>
+#include <vpin/signals.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -22,7 +23,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 
 namespace pinctl {
 
@@ -34,21 +34,6 @@ struct Options {
     std::string uid;                 // a uid or a user name
     std::string file;
 };
-
-// SIGINT and SIGTERM, delivered through a descriptor instead of handlers.
-vpin::Fd stop_signals()
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    if (const int error = pthread_sigmask(SIG_BLOCK, &set, nullptr); error != 0)
-        throw std::system_error{error, std::generic_category(), "pthread_sigmask"};
-    vpin::Fd fd{::signalfd(-1, &set, SFD_CLOEXEC)};
-    if (!fd)
-        throw std::system_error{errno, std::generic_category(), "signalfd"};
-    return fd;
-}
 
 // A uid as digits, or a user name.
 std::optional<std::uint32_t> user_id(const std::string &text)
@@ -108,7 +93,8 @@ Runner setup_monitor(CLI::App &command, const Globals &globals)
     return [o, &globals] {
         const vpin::EventFilter filter = make_filter(*o);
         vpin::EventSocket events;
-        const vpin::Fd stop = stop_signals();
+        // SIGINT and SIGTERM end it, through a descriptor instead of handlers.
+        const vpin::Fd stop = vpin::signal_fd({SIGINT, SIGTERM});
         std::array<pollfd, 2> fds{{{events.fd(), POLLIN, 0}, {stop.get(), POLLIN, 0}}};
         for (;;) {
             if (::poll(fds.data(), fds.size(), -1) < 0) {

@@ -10,6 +10,7 @@
 #include <vpin/fd.hpp>
 #include <vpin/netlink.hpp>
 #include <vpin/policy.hpp>
+#include <vpin/signals.hpp>
 
 #include <fmt/core.h>
 #include <systemd/sd-daemon.h>
@@ -42,23 +43,6 @@ namespace {
 constexpr int absent_poll_ms = 1000;
 // Room for bursts of events before the kernel drops some.
 constexpr int event_buffer_bytes = 1 << 20;
-
-// SIGHUP, SIGINT and SIGTERM, delivered through a descriptor instead of
-// handlers.
-vpin::Fd signal_fd()
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    if (const int error = pthread_sigmask(SIG_BLOCK, &set, nullptr); error != 0)
-        throw std::system_error{error, std::generic_category(), "pthread_sigmask"};
-    vpin::Fd fd{::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)};
-    if (!fd)
-        throw std::system_error{errno, std::generic_category(), "signalfd"};
-    return fd;
-}
 
 std::uint64_t monotonic_usec()
 {
@@ -94,7 +78,7 @@ const char *signal_name(std::uint32_t signal)
 class Daemon {
 public:
     Daemon(const Options &options, vpin::Config config)
-        : options_{options}, config_{std::move(config)}, signals_{signal_fd()}
+        : options_{options}, config_{std::move(config)}, signals_{vpin::signal_fd({SIGHUP, SIGINT, SIGTERM}, SFD_NONBLOCK)}
     {
         open_event_log(true);
     }
@@ -122,7 +106,7 @@ private:
 
     const Options &options_;
     vpin::Config config_;
-    vpin::Fd signals_;
+    vpin::Fd signals_; // SIGHUP, SIGINT and SIGTERM, instead of handlers
     vpin::FamilyWatcher watcher_;
     std::optional<std::uint16_t> family_;     // the module's family, while it is there
     std::optional<vpin::EventSocket> events_;
@@ -365,12 +349,11 @@ void Daemon::on_family()
 // The exit status once a signal says stop.
 std::optional<int> Daemon::on_signals()
 {
-    signalfd_siginfo si{};
-    while (::read(signals_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
-        if (si.ssi_signo == SIGHUP)
+    while (const auto signal = vpin::read_signal(signals_.get())) {
+        if (*signal == SIGHUP)
             reload();
         else
-            return stop(si.ssi_signo);
+            return stop(*signal);
     }
     return std::nullopt;
 }

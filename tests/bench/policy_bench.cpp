@@ -19,7 +19,6 @@
 #include <string>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <vector>
 
 namespace {
@@ -66,13 +65,6 @@ vpin::Policy thousand_rules(const std::string &mnt)
 	return p;
 }
 
-std::string kernel()
-{
-	struct utsname u = {};
-	uname(&u);
-	return u.release;
-}
-
 int bench()
 {
 	vt::DaxFs fs("ext4", 1);
@@ -99,7 +91,7 @@ int bench()
 	vpin::Netlink nl;
 	nl.set_policy(nullptr);
 	std::printf("policy check (%s, TCG), us per operation     median       p99   vs none\n",
-		    kernel().c_str());
+		    vt::kernel_release().c_str());
 	const Figure anon0 = measure(pin_anon), dax0 = measure(lease_pin);
 	// Directories the rules name (they must exist), none above the file.
 	for (int i = 0; i < 1000; i++)

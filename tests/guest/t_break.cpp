@@ -24,15 +24,17 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
 namespace {
 
+using vt::contents;
 using vt::offset;
 using vt::open_file;
 using vt::pages;
+using vt::with;
+using vt::zeros;
 constexpr size_t file_pages = 16;
 // The holder's pins: pages [2, 6) of the file (WRITE on FS-DAX), [8, 10)
 // read-only, and one page of anonymous memory.
@@ -49,13 +51,6 @@ constexpr int64_t revoke_slack_ms = 500;
 // Calls that must not wait for anything finish within this.
 constexpr int64_t quick_ms = 1000;
 constexpr int event_timeout_ms = 10000;
-
-std::string kernel()
-{
-	struct utsname u;
-	CHECK_OK(uname(&u));
-	return u.release;
-}
 
 using vt::count_sigbus;
 using vt::sigbus_count;
@@ -100,16 +95,6 @@ std::string pattern(uint64_t seed)
 	return s;
 }
 
-std::string contents(const std::string &path)
-{
-	vt::Fd fd(CHECK_OK(open(path.c_str(), O_RDONLY | O_CLOEXEC)));
-	struct stat st;
-	CHECK_OK(fstat(fd.get(), &st));
-	std::string data(static_cast<size_t>(st.st_size), '\0');
-	CHECK_EQ(pread(fd.get(), data.data(), data.size(), 0), static_cast<ssize_t>(data.size()));
-	return data;
-}
-
 // Fails unless the file holds want, naming the size or the first page that differs.
 void check_contents(const std::string &path, const std::string &want)
 {
@@ -138,23 +123,11 @@ std::string slice(const std::string &s, size_t first, size_t n)
 	return s.substr(pages(first), pages(n));
 }
 
-std::string zeros(size_t n)
-{
-	return std::string(pages(n), '\0');
-}
-
-std::string with(std::string s, size_t first, const std::string &part)
-{
-	s.replace(pages(first), part.size(), part);
-	return s;
-}
-
 // st_dev as the module reports it: major << 20 | minor.
 uint64_t kernel_dev(dev_t dev)
 {
 	return static_cast<uint64_t>(major(dev)) << 20 | minor(dev);
 }
-
 
 // What an event about a lease must say.
 struct Expect {
@@ -345,7 +318,6 @@ long open_close(const std::string &path, int flags)
 	return 0;
 }
 
-
 // A breaker's operation on a file of file_pages pages of pattern 1, and its
 // effect, from the contents before and those of the reflink source
 // (pattern 2; the dedupe source has pattern 1).
@@ -517,7 +489,7 @@ void every_op_released(const FsKind &k)
 	unsigned i = 0;
 	for (const auto &op : ops_for(k))
 		for_op(op, [&] { release_when_told(s, op, "f" + std::to_string(i++), lat); });
-	tap::note(std::string(k.name) + " on " + kernel() + ": " + std::to_string(i) +
+	tap::note(std::string(k.name) + " on " + vt::kernel_release() + ": " + std::to_string(i) +
 		  " breaks; event readable after the breaker's start: " + Latencies::range(lat.event) +
 		  "; breaker done after the release: " + Latencies::range(lat.done));
 }
@@ -548,7 +520,7 @@ void revoked_after_break_time(const Setup &s, const Op &op, const std::string &n
 	check_deadline(evs[0], o);
 	CHECK(o.end >= static_cast<int64_t>(evs[0].deadline_ns));
 	check_contents(path, op.after(before, pattern(2)));
-	tap::note(std::string(s.kind.name) + " on " + kernel() + ": " + op.name +
+	tap::note(std::string(s.kind.name) + " on " + vt::kernel_release() + ": " + op.name +
 		  ": event after " + ms_str(seen - o.start) + "; revoked, breaker done after " +
 		  ms_str(o.took()) + ", " +
 		  ms_str(o.end - static_cast<int64_t>(evs[0].deadline_ns)) + " after the deadline");
@@ -608,7 +580,7 @@ void holder_killed(const FsKind &k)
 	uint64_t id = 0;
 	CHECK_OK(vt::lease(session.get(), fd.get(), VPIN_LEASE_EXCLUSIVE, &id));
 	CHECK_OK(vt::unlease(session.get(), id));
-	tap::note(std::string(k.name) + " on " + kernel() + ": breaker done " +
+	tap::note(std::string(k.name) + " on " + vt::kernel_release() + ": breaker done " +
 		  ms_str(o.end - killed) + " after SIGKILL of the holder");
 }
 
@@ -700,7 +672,7 @@ void nonblocking_breaker(const FsKind &k)
 	CHECK_OK(vt::unlease(h.session.get(), h.lease));
 	h.check_released();
 	CHECK_EQ(int{sigbus_count}, 0);
-	tap::note(std::string(k.name) + " on " + kernel() + ": O_NONBLOCK ftruncate returned after " +
+	tap::note(std::string(k.name) + " on " + vt::kernel_release() + ": O_NONBLOCK ftruncate returned after " +
 		  ms_str(o.took()));
 }
 
@@ -774,7 +746,7 @@ void passed_session(const FsKind &k)
 	CHECK_EQ(h.base.vm_pin(), 0L);
 	CHECK_EQ(contents(path).size(), pages(8));
 	CHECK_EQ(int{sigbus_count}, 0);
-	tap::note(std::string(k.name) + " on " + kernel() + ": receiver's SIGUSR1 " +
+	tap::note(std::string(k.name) + " on " + vt::kernel_release() + ": receiver's SIGUSR1 " +
 		  ms_str(signalled - o.start) + " after the breaker's start");
 }
 

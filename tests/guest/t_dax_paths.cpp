@@ -40,15 +40,17 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/swap.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
 
+using vt::contents;
 using vt::offset;
 using vt::open_file;
 using vt::pages;
+using vt::with;
+using vt::zeros;
 using vt::ext4_dax;
 using vt::FsKind;
 using vt::ms_str;
@@ -72,38 +74,10 @@ constexpr int64_t prompt_ms = 500;
 constexpr int64_t revoke_slack_ms = 800;
 constexpr int event_timeout_ms = 10000;
 
-std::string release_str()
-{
-	struct utsname u;
-	CHECK_OK(uname(&u));
-	return u.release;
-}
-
-std::string contents(const std::string &path)
-{
-	vt::Fd fd = open_file(path, O_RDONLY);
-	struct stat st;
-	CHECK_OK(fstat(fd.get(), &st));
-	std::string data(static_cast<size_t>(st.st_size), '\0');
-	CHECK_EQ(pread(fd.get(), data.data(), data.size(), 0), static_cast<ssize_t>(data.size()));
-	return data;
-}
-
 std::string pattern(uint64_t seed, size_t n = file_pages)
 {
 	std::string s(pages(n), '\0');
 	vt::fill_pattern(s.data(), s.size(), seed);
-	return s;
-}
-
-std::string zeros(size_t n)
-{
-	return std::string(pages(n), '\0');
-}
-
-std::string with(std::string s, size_t first, const std::string &part)
-{
-	s.replace(pages(first), part.size(), part);
 	return s;
 }
 
@@ -708,7 +682,7 @@ void uring(const FsKind &k)
 		vt::Fd fd = open_file(p, O_RDWR);
 		Ring r;
 		CHECK_ERRNO(r.ftruncate(fd.get(), 0), EINVAL);
-		tap::note(release_str() + ": no IORING_OP_FTRUNCATE (EINVAL)");
+		tap::note(vt::kernel_release() + ": no IORING_OP_FTRUNCATE (EINVAL)");
 	}
 	refused_under_e(fs, changes);
 	deadlock_for_holder(fs, changes);
@@ -1185,7 +1159,7 @@ void grant_latency(const FsKind &k)
 		worst = std::max(worst, now_ns() - start);
 		CHECK_OK(vt::unlease(session.get(), id));
 	}
-	tap::note(std::string(k.name) + " on " + release_str() + ": slowest of 3 grants " +
+	tap::note(std::string(k.name) + " on " + vt::kernel_release() + ": slowest of 3 grants " +
 		  ms_str(worst));
 	if (worst > 100 * ms_ns)
 		tap::fail("a breakable lease grant took " + ms_str(worst) +

@@ -22,25 +22,12 @@
 
 namespace {
 
-size_t pages(size_t n)
-{
-	return n * static_cast<size_t>(vt::page_size());
-}
-
-off_t offset(size_t page)
-{
-	return static_cast<off_t>(pages(page));
-}
+using vt::offset;
+using vt::pages;
 
 constexpr size_t file_pages = 16;
 
-uint64_t take_lease(int session, int fd)
-{
-	uint64_t id = 0;
-	CHECK_OK(vt::lease(session, fd, VPIN_LEASE_EXCLUSIVE, &id));
-	CHECK(id != 0);
-	return id;
-}
+using vt::take_lease;
 
 // The two operations every protected file refuses, even when they change
 // nothing: a truncate to its own size and a new shared writable mapping.

@@ -16,10 +16,7 @@ namespace {
 
 constexpr size_t npages = 64;
 
-size_t pages(size_t n)
-{
-	return n * static_cast<size_t>(vt::page_size());
-}
+using vt::pages;
 
 // Free pages of the Movable zone, from /proc/zoneinfo.
 long movable_free()

@@ -13,10 +13,7 @@
 
 namespace {
 
-size_t pages(size_t n)
-{
-	return n * static_cast<size_t>(vt::page_size());
-}
+using vt::pages;
 
 long count(size_t n)
 {

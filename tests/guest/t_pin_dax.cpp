@@ -13,10 +13,7 @@
 
 namespace {
 
-size_t pages(size_t n)
-{
-	return n * static_cast<size_t>(vt::page_size());
-}
+using vt::pages;
 
 constexpr size_t file_pages = 16;
 
@@ -38,13 +35,7 @@ struct DaxFile {
 	vt::Map map;
 };
 
-uint64_t take_lease(int session, int fd)
-{
-	uint64_t id = 0;
-	CHECK_OK(vt::lease(session, fd, VPIN_LEASE_EXCLUSIVE, &id));
-	CHECK(id != 0);
-	return id;
-}
+using vt::take_lease;
 
 void pin_without_lease(const std::string &fs, int pmem)
 {
@@ -54,9 +45,7 @@ void pin_without_lease(const std::string &fs, int pmem)
 	auto other = vt::make_file(f.dax.path("g"), pages(1));
 	take_lease(s.get(), other.get());
 	vt::Baseline base;
-	CHECK_ERRNO(vt::pin(s.get(), f.map.addr(), f.map.length(), 0, nullptr), EPERM);
-	CHECK_ERRNO(vt::pin(s.get(), f.map.addr(), f.map.length(), VPIN_PIN_F_WRITE, nullptr),
-		    EPERM);
+	CHECK_REFUSED(s.get(), f.map.addr(), f.map.length(), EPERM);
 	CHECK_ERRNO(vt::pin(s.get(), f.map.addr(), pages(1), 0, nullptr), EPERM);
 	CHECK_EQ(base.pinned(), 0L);
 	CHECK_EQ(base.vm_pin(), 0L);
@@ -109,9 +98,7 @@ void lease_of_another_session(const std::string &fs, int pmem)
 	auto other = vt::open_session();
 	take_lease(owner.get(), f.fd.get());
 	vt::Baseline base;
-	CHECK_ERRNO(vt::pin(other.get(), f.map.addr(), f.map.length(), 0, nullptr), EPERM);
-	CHECK_ERRNO(vt::pin(other.get(), f.map.addr(), f.map.length(), VPIN_PIN_F_WRITE, nullptr),
-		    EPERM);
+	CHECK_REFUSED(other.get(), f.map.addr(), f.map.length(), EPERM);
 	vt::Fd again(CHECK_OK(open(f.path.c_str(), O_RDWR | O_CLOEXEC)));
 	CHECK_ERRNO(vt::lease(other.get(), f.fd.get(), VPIN_LEASE_EXCLUSIVE, nullptr), EBUSY);
 	CHECK_ERRNO(vt::lease(other.get(), again.get(), VPIN_LEASE_EXCLUSIVE, nullptr), EBUSY);

@@ -8,10 +8,7 @@
 
 namespace {
 
-size_t pages(size_t n)
-{
-	return n * static_cast<size_t>(vt::page_size());
-}
+using vt::pages;
 
 int pin_raw(int session, const struct vpin_pin &p)
 {
@@ -31,13 +28,6 @@ void check_nothing_held(int session, const vt::Baseline &base)
 	CHECK_EQ(base.vm_pin(), 0L);
 	CHECK(vt::fdinfo(session, "pin").empty());
 }
-
-// Both kinds of pin of [addr, addr + length) fail with err.
-#define CHECK_REFUSED(session, addr, length, err)                                        \
-	do {                                                                             \
-		CHECK_ERRNO(vt::pin(session, addr, length, 0, nullptr), err);            \
-		CHECK_ERRNO(vt::pin(session, addr, length, VPIN_PIN_F_WRITE, nullptr), err); \
-	} while (0)
 
 vt::Fd memfd(size_t length)
 {

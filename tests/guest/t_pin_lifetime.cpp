@@ -13,10 +13,7 @@
 
 namespace {
 
-size_t pages(size_t n)
-{
-	return n * static_cast<size_t>(vt::page_size());
-}
+using vt::pages;
 
 // Pins 4 pages of a file mapping (under a lease when dax), then closes the
 // file and unmaps it: the pin must still hold the pages and the mount.
@@ -255,8 +252,7 @@ TEST("SCM_RIGHTS: a pin from another process is EPERM while the owner lives")
 	CHECK_EQ(base.pinned(), 4L);
 	vt::Map mine(pages(2), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 	mine.touch();
-	CHECK_ERRNO(vt::pin(s.get(), mine.addr(), mine.length(), 0, nullptr), EPERM);
-	CHECK_ERRNO(vt::pin(s.get(), mine.addr(), mine.length(), VPIN_PIN_F_WRITE, nullptr), EPERM);
+	CHECK_REFUSED(s.get(), mine.addr(), mine.length(), EPERM);
 	CHECK_EQ(base.pinned(), 4L);
 	CHECK_OK(vt::unpin(s.get(), id));
 	CHECK_EQ(base.pinned(), 0L);
@@ -286,8 +282,7 @@ TEST("SCM_RIGHTS: once the owner is gone a pin is ESRCH, unpin and close still w
 	CHECK_EQ(base.pinned(), 4L);
 	vt::Map mine(pages(2), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 	mine.touch();
-	CHECK_ERRNO(vt::pin(s.get(), mine.addr(), mine.length(), 0, nullptr), ESRCH);
-	CHECK_ERRNO(vt::pin(s.get(), mine.addr(), mine.length(), VPIN_PIN_F_WRITE, nullptr), ESRCH);
+	CHECK_REFUSED(s.get(), mine.addr(), mine.length(), ESRCH);
 	CHECK_EQ(base.pinned(), 4L);
 	CHECK_OK(vt::unpin(s.get(), a));
 	CHECK_EQ(base.pinned(), 3L);

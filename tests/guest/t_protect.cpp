@@ -25,15 +25,8 @@
 
 namespace {
 
-size_t pages(size_t n)
-{
-	return n * static_cast<size_t>(vt::page_size());
-}
-
-off_t offset(size_t page)
-{
-	return static_cast<off_t>(pages(page));
-}
+using vt::offset;
+using vt::pages;
 
 constexpr size_t file_pages = 16;
 // The holder's pin: pages [pin_first, pin_first + pin_pages) of the file.

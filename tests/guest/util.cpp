@@ -89,6 +89,14 @@ int unlease(int session, uint64_t id)
 	return ioctl(session, VPIN_IOC_UNLEASE, &u);
 }
 
+uint64_t take_lease(int session, int fd)
+{
+	uint64_t id = 0;
+	CHECK_OK(lease(session, fd, VPIN_LEASE_EXCLUSIVE, &id));
+	CHECK(id != 0);
+	return id;
+}
+
 long vmstat(const std::string &name)
 {
 	// The counters are per CPU; a write to stat_refresh folds them in.
@@ -378,6 +386,27 @@ void fill_pattern(char *buf, size_t length, uint64_t seed)
 		uint64_t v = gen();
 		std::memcpy(buf + i, &v, std::min(sizeof(v), length - i));
 	}
+}
+
+std::string contents(const std::string &path)
+{
+	Fd fd = open_file(path, O_RDONLY);
+	struct stat st;
+	CHECK_OK(fstat(fd.get(), &st));
+	std::string data(static_cast<size_t>(st.st_size), '\0');
+	CHECK_EQ(pread(fd.get(), data.data(), data.size(), 0), static_cast<ssize_t>(data.size()));
+	return data;
+}
+
+std::string zeros(size_t n)
+{
+	return std::string(pages(n), '\0');
+}
+
+std::string with(std::string s, size_t first, const std::string &part)
+{
+	s.replace(pages(first), part.size(), part);
+	return s;
 }
 
 uint64_t checksum(const char *buf, size_t length)
@@ -689,13 +718,18 @@ long swapext(int target, int tmp, off_t length)
 	return ioctl(target, xfs_ioc_swapext, &a);
 }
 
-// XFS_IOC_EXCHANGE_RANGE came with Linux 6.10.
-bool kernel_older_than(unsigned want_major, unsigned want_minor)
+std::string kernel_release()
 {
 	struct utsname u;
 	CHECK_OK(uname(&u));
+	return u.release;
+}
+
+// XFS_IOC_EXCHANGE_RANGE came with Linux 6.10.
+bool kernel_older_than(unsigned want_major, unsigned want_minor)
+{
 	unsigned major = 0, minor = 0;
-	CHECK(std::sscanf(u.release, "%u.%u", &major, &minor) == 2);
+	CHECK(std::sscanf(kernel_release().c_str(), "%u.%u", &major, &minor) == 2);
 	return major < want_major || (major == want_major && minor < want_minor);
 }
 

@@ -40,9 +40,18 @@ int pin(int session, uint64_t addr, uint64_t length, uint32_t flags, uint64_t *i
 int unpin(int session, uint64_t id);
 int lease(int session, int fd, uint32_t type, uint64_t *id);
 int unlease(int session, uint64_t id);
+// An exclusive lease of fd; fails the test unless it is granted with an id.
+uint64_t take_lease(int session, int fd);
 // VPIN_IOC_MAP: the mapping descriptor of pages [offset, offset + length)
 // of a pin at *fd.
 int map_pin(int session, uint64_t pin, uint64_t offset, uint64_t length, int *fd);
+// Both kinds of pin of [addr, addr + length) fail with err (a macro, so that a
+// failure names the test's line).
+#define CHECK_REFUSED(session, addr, length, err)                                        \
+	do {                                                                             \
+		CHECK_ERRNO(vt::pin(session, addr, length, 0, nullptr), err);            \
+		CHECK_ERRNO(vt::pin(session, addr, length, VPIN_PIN_F_WRITE, nullptr), err); \
+	} while (0)
 
 // /proc/vmstat counters.
 long vmstat(const std::string &name);
@@ -146,6 +155,12 @@ void check_field(const Fields &entry, const std::string &key, const std::string 
 
 // Fills buf with bytes from a generator seeded with seed.
 void fill_pattern(char *buf, size_t length, uint64_t seed);
+// Everything the file at path holds.
+std::string contents(const std::string &path);
+// n pages of zeros.
+std::string zeros(size_t n);
+// s with part written over it from page first on.
+std::string with(std::string s, size_t first, const std::string &part);
 // FNV-1a of the bytes.
 uint64_t checksum(const char *buf, size_t length);
 
@@ -228,6 +243,8 @@ long exchange_range(int file1, int file2, size_t length);
 long swapext(int target, int tmp, off_t length);
 // XFS_IOC_EXCHANGE_RANGE came with Linux 6.10.
 bool kernel_has_exchange_range();
+// The running kernel's release (uname -r).
+std::string kernel_release();
 // Is the running kernel older than major.minor?
 bool kernel_older_than(unsigned major, unsigned minor);
 

@@ -758,6 +758,16 @@ long madv_remove(const std::string &p, size_t first, size_t n, bool uring)
 	return madvise(m.data() + pages(first), pages(n), MADV_REMOVE);
 }
 
+// madvise(MADV_REMOVE) of pages [8, 10) through the holder's own mapping
+// (what), then through the holder's own ring (ring_what): refused with err.
+void madv_refused(const Holder &h, int err, const std::string &what, const std::string &ring_what)
+{
+	refused(what, err, [&] { return madvise(h.map->data() + pages(8), pages(2), MADV_REMOVE); });
+	Ring r;
+	refused(ring_what, err,
+		[&] { return r.madvise(h.map->data() + pages(8), pages(2), MADV_REMOVE); });
+}
+
 void madv(const FsKind &k)
 {
 	vt::BreakTime bt(break_ms);
@@ -768,11 +778,9 @@ void madv(const FsKind &k)
 		const std::string p = fs.file("e");
 		const std::string before = contents(p);
 		Holder h(p, VPIN_LEASE_EXCLUSIVE, true);
-		refused("E: madvise(MADV_REMOVE) through the mapping made before the lease", ETXTBSY,
-			[&] { return madvise(h.map->data() + pages(8), pages(2), MADV_REMOVE); });
-		Ring r;
-		refused("E: IORING_OP_MADVISE(MADV_REMOVE) through that mapping", ETXTBSY,
-			[&] { return r.madvise(h.map->data() + pages(8), pages(2), MADV_REMOVE); });
+		madv_refused(h, ETXTBSY,
+			     "E: madvise(MADV_REMOVE) through the mapping made before the lease",
+			     "E: IORING_OP_MADVISE(MADV_REMOVE) through that mapping");
 		check_contents("E madvise", p, before);
 		h.check_untouched();
 		h.release();
@@ -781,11 +789,8 @@ void madv(const FsKind &k)
 		const std::string p = fs.file("own");
 		const std::string before = contents(p);
 		Holder h(p, VPIN_LEASE_BREAKABLE, true);
-		refused("B, the holder's own mapping: madvise(MADV_REMOVE)", EDEADLK,
-			[&] { return madvise(h.map->data() + pages(8), pages(2), MADV_REMOVE); });
-		Ring r;
-		refused("B, the holder's own ring: IORING_OP_MADVISE(MADV_REMOVE)", EDEADLK,
-			[&] { return r.madvise(h.map->data() + pages(8), pages(2), MADV_REMOVE); });
+		madv_refused(h, EDEADLK, "B, the holder's own mapping: madvise(MADV_REMOVE)",
+			     "B, the holder's own ring: IORING_OP_MADVISE(MADV_REMOVE)");
 		check_contents("B own madvise", p, before);
 		h.check_untouched();
 		h.release();

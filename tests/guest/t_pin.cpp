@@ -54,19 +54,26 @@ int vmas_in(uint64_t addr, uint64_t length)
 	return n;
 }
 
+// Pins all of m with flags in a session of its own, checks that the pin holds
+// npages pages and that unpinning releases them; returns the pin's id.
+uint64_t pin_whole(const vt::Map &m, uint32_t flags, long npages)
+{
+	auto s = vt::open_session();
+	vt::Baseline base;
+	uint64_t id = 0;
+	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), flags, &id));
+	CHECK_EQ(base.pinned(), npages);
+	CHECK_OK(vt::unpin(s.get(), id));
+	CHECK_EQ(base.pinned(), 0L);
+	return id;
+}
+
 void check_page_cache_read_only(const std::string &fs, int pmem)
 {
 	vt::PageCacheFs pc(fs, pmem);
 	auto fd = vt::make_file(pc.path("f"), pages(4));
 	vt::Map m(pages(4), PROT_READ, MAP_SHARED, fd.get(), 0);
-	auto s = vt::open_session();
-	vt::Baseline base;
-	uint64_t id = 0;
-	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), 0, &id));
-	CHECK(id != 0);
-	CHECK_EQ(base.pinned(), 4L);
-	CHECK_OK(vt::unpin(s.get(), id));
-	CHECK_EQ(base.pinned(), 0L);
+	CHECK(pin_whole(m, 0, 4) != 0);
 }
 
 void check_page_cache_write_refused(const std::string &fs, int pmem)
@@ -91,14 +98,7 @@ TEST("a pin has a non-zero id and pins every page of the range")
 {
 	vt::Map m(pages(4), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 	m.touch();
-	auto s = vt::open_session();
-	vt::Baseline base;
-	uint64_t id = 0;
-	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), 0, &id));
-	CHECK(id != 0);
-	CHECK_EQ(base.pinned(), 4L);
-	CHECK_OK(vt::unpin(s.get(), id));
-	CHECK_EQ(base.pinned(), 0L);
+	CHECK(pin_whole(m, 0, 4) != 0);
 }
 
 TEST("pins get distinct ids and unpin releases only the pin named")
@@ -151,13 +151,7 @@ TEST("anonymous memory: read-only and WRITE pins")
 TEST("a WRITE pin of anonymous memory never touched faults every page in")
 {
 	vt::Map m(pages(8), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	auto s = vt::open_session();
-	vt::Baseline base;
-	uint64_t id = 0;
-	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), VPIN_PIN_F_WRITE, &id));
-	CHECK_EQ(base.pinned(), 8L);
-	CHECK_OK(vt::unpin(s.get(), id));
-	CHECK_EQ(base.pinned(), 0L);
+	pin_whole(m, VPIN_PIN_F_WRITE, 8);
 }
 
 TEST("shmem (memfd): read-only and WRITE pins")
@@ -210,13 +204,7 @@ TEST("private writable mapping of a page-cache file: WRITE pin of the COW pages"
 	vt::PageCacheFs pc("ext4", 0);
 	auto fd = vt::make_file(pc.path("f"), pages(4));
 	vt::Map m(pages(4), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(), 0);
-	auto s = vt::open_session();
-	vt::Baseline base;
-	uint64_t id = 0;
-	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), VPIN_PIN_F_WRITE, &id));
-	CHECK_EQ(base.pinned(), 4L);
-	CHECK_OK(vt::unpin(s.get(), id));
-	CHECK_EQ(base.pinned(), 0L);
+	pin_whole(m, VPIN_PIN_F_WRITE, 4);
 }
 
 TEST("a range over a VMA split by mprotect is one file: pin succeeds")
@@ -227,13 +215,7 @@ TEST("a range over a VMA split by mprotect is one file: pin succeeds")
 	m.touch();
 	CHECK_OK(mprotect(m.data() + pages(2), pages(2), PROT_READ));
 	CHECK_EQ(vmas_in(m.addr(), m.length()), 2);
-	auto s = vt::open_session();
-	vt::Baseline base;
-	uint64_t id = 0;
-	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), 0, &id));
-	CHECK_EQ(base.pinned(), 4L);
-	CHECK_OK(vt::unpin(s.get(), id));
-	CHECK_EQ(base.pinned(), 0L);
+	pin_whole(m, 0, 4);
 }
 
 TEST("a range over two adjacent mappings of the same file: pin succeeds")
@@ -249,13 +231,7 @@ TEST("a range over two adjacent mappings of the same file: pin succeeds")
 	m.place(pages(2), pages(2), PROT_READ | PROT_WRITE, MAP_SHARED, again.get(),
 		static_cast<off_t>(pages(2)));
 	CHECK_EQ(vmas_in(m.addr(), m.length()), 2);
-	auto s = vt::open_session();
-	vt::Baseline base;
-	uint64_t id = 0;
-	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), 0, &id));
-	CHECK_EQ(base.pinned(), 4L);
-	CHECK_OK(vt::unpin(s.get(), id));
-	CHECK_EQ(base.pinned(), 0L);
+	pin_whole(m, 0, 4);
 }
 
 TEST("a range over two anonymous VMAs: pin succeeds")
@@ -264,13 +240,7 @@ TEST("a range over two anonymous VMAs: pin succeeds")
 	m.touch();
 	CHECK_OK(mprotect(m.data(), pages(1), PROT_READ));
 	CHECK_EQ(vmas_in(m.addr(), m.length()), 2);
-	auto s = vt::open_session();
-	vt::Baseline base;
-	uint64_t id = 0;
-	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), 0, &id));
-	CHECK_EQ(base.pinned(), 4L);
-	CHECK_OK(vt::unpin(s.get(), id));
-	CHECK_EQ(base.pinned(), 0L);
+	pin_whole(m, 0, 4);
 }
 
 TEST("fdinfo lists the pins of anonymous memory and drops unpinned ones")

@@ -36,6 +36,39 @@ vt::Fd memfd(size_t length)
 	return fd;
 }
 
+// Request nr of a structure of size bytes, sized 8 bytes less and 8 bytes
+// more, is EINVAL.
+void check_other_sizes(int session, unsigned long nr, size_t size, void *arg)
+{
+	CHECK_ERRNO(ioctl(session, _IOC(_IOC_READ | _IOC_WRITE, VPIN_IOC_MAGIC, nr, size - 8), arg),
+		    EINVAL);
+	CHECK_ERRNO(ioctl(session, _IOC(_IOC_READ | _IOC_WRITE, VPIN_IOC_MAGIC, nr, size + 8), arg),
+		    EINVAL);
+}
+
+// A pin of one page of anonymous memory, in a session of its own, for the
+// unpin requests that must leave it alone.
+struct OnePin {
+	OnePin()
+	{
+		m.touch();
+		CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), 0, &id));
+	}
+
+	// The pin is still there; unpins it.
+	void check_kept() const
+	{
+		CHECK_EQ(base.pinned(), 1L);
+		CHECK_OK(vt::unpin(s.get(), id));
+		CHECK_EQ(base.pinned(), 0L);
+	}
+
+	vt::Map m{pages(1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS};
+	vt::Fd s = vt::open_session();
+	vt::Baseline base;
+	uint64_t id = 0;
+};
+
 } // namespace
 
 TEST("length 0 is EINVAL")
@@ -212,10 +245,7 @@ TEST("VPIN_IOC_PIN with another structure size is EINVAL")
 	buf.p.addr = m.addr();
 	buf.p.length = m.length();
 	const unsigned long nr = _IOC_NR(VPIN_IOC_PIN);
-	CHECK_ERRNO(ioctl(s.get(), _IOC(_IOC_READ | _IOC_WRITE, VPIN_IOC_MAGIC, nr,
-					sizeof(struct vpin_pin) - 8), &buf), EINVAL);
-	CHECK_ERRNO(ioctl(s.get(), _IOC(_IOC_READ | _IOC_WRITE, VPIN_IOC_MAGIC, nr,
-					sizeof(struct vpin_pin) + 8), &buf), EINVAL);
+	check_other_sizes(s.get(), nr, sizeof(struct vpin_pin), &buf);
 	CHECK_ERRNO(ioctl(s.get(), _IOW(VPIN_IOC_MAGIC, nr, struct vpin_pin), &buf), EINVAL);
 	check_nothing_held(s.get(), base);
 }
@@ -279,48 +309,30 @@ TEST("a second unpin of the same id is ENOENT")
 
 TEST("unpin with flags or reserved fields set is EINVAL and keeps the pin")
 {
-	vt::Map m(pages(1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	m.touch();
-	auto s = vt::open_session();
-	vt::Baseline base;
-	uint64_t id = 0;
-	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), 0, &id));
+	OnePin p;
 	struct vpin_unpin u = {};
-	u.id = id;
+	u.id = p.id;
 	u.flags = 1;
-	CHECK_ERRNO(unpin_raw(s.get(), u), EINVAL);
+	CHECK_ERRNO(unpin_raw(p.s.get(), u), EINVAL);
 	u.flags = 1u << 31;
-	CHECK_ERRNO(unpin_raw(s.get(), u), EINVAL);
+	CHECK_ERRNO(unpin_raw(p.s.get(), u), EINVAL);
 	u.flags = 0;
 	u.reserved0 = 1;
-	CHECK_ERRNO(unpin_raw(s.get(), u), EINVAL);
+	CHECK_ERRNO(unpin_raw(p.s.get(), u), EINVAL);
 	u.reserved0 = 0;
 	u.reserved[1] = 1;
-	CHECK_ERRNO(unpin_raw(s.get(), u), EINVAL);
-	CHECK_EQ(base.pinned(), 1L);
-	CHECK_OK(vt::unpin(s.get(), id));
-	CHECK_EQ(base.pinned(), 0L);
+	CHECK_ERRNO(unpin_raw(p.s.get(), u), EINVAL);
+	p.check_kept();
 }
 
 TEST("VPIN_IOC_UNPIN with another structure size is EINVAL and keeps the pin")
 {
-	vt::Map m(pages(1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	m.touch();
-	auto s = vt::open_session();
-	vt::Baseline base;
-	uint64_t id = 0;
-	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), 0, &id));
+	OnePin p;
 	struct {
 		struct vpin_unpin u;
 		uint64_t extra;
 	} buf = {};
-	buf.u.id = id;
-	const unsigned long nr = _IOC_NR(VPIN_IOC_UNPIN);
-	CHECK_ERRNO(ioctl(s.get(), _IOC(_IOC_READ | _IOC_WRITE, VPIN_IOC_MAGIC, nr,
-					sizeof(struct vpin_unpin) - 8), &buf), EINVAL);
-	CHECK_ERRNO(ioctl(s.get(), _IOC(_IOC_READ | _IOC_WRITE, VPIN_IOC_MAGIC, nr,
-					sizeof(struct vpin_unpin) + 8), &buf), EINVAL);
-	CHECK_EQ(base.pinned(), 1L);
-	CHECK_OK(vt::unpin(s.get(), id));
-	CHECK_EQ(base.pinned(), 0L);
+	buf.u.id = p.id;
+	check_other_sizes(p.s.get(), _IOC_NR(VPIN_IOC_UNPIN), sizeof(struct vpin_unpin), &buf);
+	p.check_kept();
 }

@@ -34,32 +34,37 @@ uint64_t pin_then_drop_file(int session, const std::string &path, bool dax,
 	return id;
 }
 
-void dax_pin_until_unpin(const std::string &fs, int pmem)
+// A pin of a file on fs (a vt::DaxFs or vt::PageCacheFs) outlives the file's
+// descriptor and mapping: umount is EBUSY until unpin (and, on DAX, unlease).
+template <typename Fs>
+void pin_until_unpin(const Fs &fs, bool dax)
 {
-	vt::DaxFs dax(fs, pmem);
 	auto s = vt::open_session();
 	vt::Baseline base;
-	uint64_t id = pin_then_drop_file(s.get(), dax.path("f"), true, base);
-	CHECK_ERRNO(umount(dax.mountpoint().c_str()), EBUSY);
+	uint64_t id = pin_then_drop_file(s.get(), fs.path("f"), dax, base);
+	CHECK_ERRNO(umount(fs.mountpoint().c_str()), EBUSY);
 	CHECK_EQ(base.pinned(), 4L);
 	CHECK_OK(vt::unpin(s.get(), id));
 	CHECK_EQ(base.pinned(), 0L);
-	auto leases = vt::fdinfo(s.get(), "lease");
-	CHECK_EQ(leases.size(), size_t{1});
-	CHECK_OK(vt::unlease(s.get(), std::stoull(leases[0].at("id"))));
-	CHECK_OK(umount(dax.mountpoint().c_str()));
+	if (dax) {
+		auto leases = vt::fdinfo(s.get(), "lease");
+		CHECK_EQ(leases.size(), size_t{1});
+		CHECK_OK(vt::unlease(s.get(), std::stoull(leases[0].at("id"))));
+	}
+	CHECK_OK(umount(fs.mountpoint().c_str()));
 }
 
-void dax_pin_until_close(const std::string &fs, int pmem)
+// The same until the session is closed.
+template <typename Fs>
+void pin_until_close(const Fs &fs, bool dax)
 {
-	vt::DaxFs dax(fs, pmem);
 	auto s = vt::open_session();
 	vt::Baseline base;
-	pin_then_drop_file(s.get(), dax.path("f"), true, base);
-	CHECK_ERRNO(umount(dax.mountpoint().c_str()), EBUSY);
+	pin_then_drop_file(s.get(), fs.path("f"), dax, base);
+	CHECK_ERRNO(umount(fs.mountpoint().c_str()), EBUSY);
 	s.reset();
 	CHECK_EQ(base.pinned(), 0L);
-	CHECK_OK(umount(dax.mountpoint().c_str()));
+	CHECK_OK(umount(fs.mountpoint().c_str()));
 }
 
 // Maps and pins anonymous and shmem pages; returns how many pages are pinned.
@@ -81,47 +86,32 @@ long pin_some(int session)
 
 TEST("page cache: a pin outlives its fd and mapping; umount is EBUSY until unpin")
 {
-	vt::PageCacheFs pc("ext4", 0);
-	auto s = vt::open_session();
-	vt::Baseline base;
-	uint64_t id = pin_then_drop_file(s.get(), pc.path("f"), false, base);
-	CHECK_ERRNO(umount(pc.mountpoint().c_str()), EBUSY);
-	CHECK_EQ(base.pinned(), 4L);
-	CHECK_OK(vt::unpin(s.get(), id));
-	CHECK_EQ(base.pinned(), 0L);
-	CHECK_OK(umount(pc.mountpoint().c_str()));
+	pin_until_unpin(vt::PageCacheFs("ext4", 0), false);
 }
 
 TEST("page cache: a pin outlives its fd and mapping; umount is EBUSY until close")
 {
-	vt::PageCacheFs pc("xfs", 1);
-	auto s = vt::open_session();
-	vt::Baseline base;
-	pin_then_drop_file(s.get(), pc.path("f"), false, base);
-	CHECK_ERRNO(umount(pc.mountpoint().c_str()), EBUSY);
-	s.reset();
-	CHECK_EQ(base.pinned(), 0L);
-	CHECK_OK(umount(pc.mountpoint().c_str()));
+	pin_until_close(vt::PageCacheFs("xfs", 1), false);
 }
 
 TEST("ext4-dax: a pin outlives its fd and mapping; umount is EBUSY until unpin+unlease")
 {
-	dax_pin_until_unpin("ext4", 0);
+	pin_until_unpin(vt::DaxFs("ext4", 0), true);
 }
 
 TEST("xfs-dax: a pin outlives its fd and mapping; umount is EBUSY until unpin+unlease")
 {
-	dax_pin_until_unpin("xfs", 1);
+	pin_until_unpin(vt::DaxFs("xfs", 1), true);
 }
 
 TEST("ext4-dax: a pin outlives its fd and mapping; umount is EBUSY until close")
 {
-	dax_pin_until_close("ext4", 0);
+	pin_until_close(vt::DaxFs("ext4", 0), true);
 }
 
 TEST("xfs-dax: a pin outlives its fd and mapping; umount is EBUSY until close")
 {
-	dax_pin_until_close("xfs", 1);
+	pin_until_close(vt::DaxFs("xfs", 1), true);
 }
 
 TEST("unmapping pinned anonymous memory keeps the pin until unpin")

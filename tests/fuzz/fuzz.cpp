@@ -938,6 +938,15 @@ struct LeaseRec {
 	uint64_t opno; // the operation that took it
 };
 
+// Puts rec in recs, in place of any record of the same id.
+template <typename Rec> void replace_record(std::vector<Rec> &recs, const Rec &rec)
+{
+	recs.erase(std::remove_if(recs.begin(), recs.end(),
+				  [&](const Rec &x) { return x.id == rec.id; }),
+		   recs.end());
+	recs.push_back(rec);
+}
+
 struct Session {
 	Fd fd;
 	bool own = true;	// opened by this process: pins are in its address space
@@ -999,10 +1008,14 @@ private:
 	int random_open_flags(bool want_write);
 	Session *pick_session(bool own_only);
 	Session &own_session();
+	Session *some_session(uint64_t foreign_percent);
 	Mapping *pick_mapping();
 
 	// Helpers.
 	Fd open_target(const Target &t, int flags);
+	Fd open_to_change(const Target &t, bool write, int path_flags, struct stat &st);
+	int expect_ioctl(Op op, int fd, unsigned long cmd, void *arg, std::initializer_list<int> want,
+			 const char *why);
 	bool regular(const std::string &path, struct stat &st);
 	bool protected_by_me(dev_t dev, ino_t ino) const;
 	bool breakable_by_me(dev_t dev, ino_t ino) const;
@@ -1281,6 +1294,18 @@ Session &Worker::own_session()
 	return none;
 }
 
+// A session of another worker's in foreign_percent of the calls, if there is
+// one, else the own; nullptr when the own could not be opened.
+Session *Worker::some_session(uint64_t foreign_percent)
+{
+	Session *s = nullptr;
+	if (rng_.percent(foreign_percent))
+		s = pick_session(false);
+	if (!s)
+		s = &own_session();
+	return s->fd ? s : nullptr;
+}
+
 Mapping *Worker::pick_mapping()
 {
 	if (maps_.empty())
@@ -1310,6 +1335,31 @@ Fd Worker::open_target(const Target &t, int flags)
 	int fd = ::open(t.path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW, 0644);
 	check(OpOpen, fd, errno);
 	return Fd(fd);
+}
+
+// Opens t with random flags, for writing if write says so (O_PATH, which can
+// change nothing, gives way to path_flags), and stats it into st; empty when
+// either fails.
+Fd Worker::open_to_change(const Target &t, bool write, int path_flags, struct stat &st)
+{
+	int flags = random_open_flags(write);
+	if (flags & O_PATH)
+		flags = path_flags;
+	Fd fd = open_target(t, flags);
+	if (fd && fstat(fd.get(), &st) < 0)
+		fd.reset();
+	return fd;
+}
+
+// The ioctl, which must fail with one of want (anything else is a finding:
+// see expect()); returns its result.
+int Worker::expect_ioctl(Op op, int fd, unsigned long cmd, void *arg, std::initializer_list<int> want,
+			 const char *why)
+{
+	errno = 0;
+	const int r = ioctl(fd, cmd, arg);
+	expect(op, r, errno, want, why);
+	return r;
 }
 
 bool Worker::protected_by_me(dev_t dev, ino_t ino) const
@@ -1861,21 +1911,14 @@ bool Worker::pin_range(Session &s, uintptr_t addr, size_t len, uint32_t flags, c
 		rec.ino = m->ino;
 		rec.lease = tracked_lease(s, m->dev, m->ino, &rec.breakable);
 	}
-	s.pins.erase(std::remove_if(s.pins.begin(), s.pins.end(),
-				    [&](const PinRec &x) { return x.id == p.id; }),
-		     s.pins.end());
-	s.pins.push_back(rec);
+	replace_record(s.pins, rec);
 	return true;
 }
 
 void Worker::op_pin()
 {
-	Session *s = nullptr;
-	if (rng_.percent(15))
-		s = pick_session(false);
+	Session *s = some_session(15);
 	if (!s)
-		s = &own_session();
-	if (!s->fd)
 		return;
 	if (s->pins.size() >= kMaxPins) {
 		op_unpin();
@@ -1928,48 +1971,35 @@ void Worker::op_pin_hostile()
 	case 0:
 		p.flags = static_cast<uint32_t>(rng_.next()) | 2;
 		note("pin(flags 0x%x)", p.flags);
-		errno = 0;
-		r = ioctl(fd, VPIN_IOC_PIN, &p);
-		expect(OpPinHostile, r, errno, {EINVAL}, "unknown flag bits");
+		r = expect_ioctl(OpPinHostile, fd, VPIN_IOC_PIN, &p, {EINVAL}, "unknown flag bits");
 		break;
 	case 1:
 		p.reserved0 = static_cast<uint32_t>(rng_.next()) | 1;
-		errno = 0;
-		r = ioctl(fd, VPIN_IOC_PIN, &p);
-		expect(OpPinHostile, r, errno, {EINVAL}, "reserved0 set");
+		r = expect_ioctl(OpPinHostile, fd, VPIN_IOC_PIN, &p, {EINVAL}, "reserved0 set");
 		break;
 	case 2:
 		p.reserved[rng_.index(4)] = rng_.next() | 1;
-		errno = 0;
-		r = ioctl(fd, VPIN_IOC_PIN, &p);
-		expect(OpPinHostile, r, errno, {EINVAL}, "reserved[] set");
+		r = expect_ioctl(OpPinHostile, fd, VPIN_IOC_PIN, &p, {EINVAL}, "reserved[] set");
 		break;
 	case 3:
 		p.addr = base + rng_.range(1, kPage - 1);
-		errno = 0;
-		r = ioctl(fd, VPIN_IOC_PIN, &p);
-		expect(OpPinHostile, r, errno, {EINVAL}, "misaligned address");
+		r = expect_ioctl(OpPinHostile, fd, VPIN_IOC_PIN, &p, {EINVAL},
+				 "misaligned address");
 		break;
 	case 4:
 		p.length = rng_.range(1, 64 * kPage) | 1;
-		errno = 0;
-		r = ioctl(fd, VPIN_IOC_PIN, &p);
-		expect(OpPinHostile, r, errno, {EINVAL}, "misaligned length");
+		r = expect_ioctl(OpPinHostile, fd, VPIN_IOC_PIN, &p, {EINVAL}, "misaligned length");
 		break;
 	case 5:
 		p.length = 0;
-		errno = 0;
-		r = ioctl(fd, VPIN_IOC_PIN, &p);
-		expect(OpPinHostile, r, errno, {EINVAL}, "length 0");
+		r = expect_ioctl(OpPinHostile, fd, VPIN_IOC_PIN, &p, {EINVAL}, "length 0");
 		break;
 	case 6:
 		p.addr = ~static_cast<uint64_t>(kPage - 1) - rng_.below(16) * kPage;
 		p.length = (rng_.range(17, 1ull << 20)) * kPage;
 		note("pin(0x%llx, 0x%llx)", static_cast<unsigned long long>(p.addr),
 		     static_cast<unsigned long long>(p.length));
-		errno = 0;
-		r = ioctl(fd, VPIN_IOC_PIN, &p);
-		expect(OpPinHostile, r, errno, {EOVERFLOW}, "wrapping range");
+		r = expect_ioctl(OpPinHostile, fd, VPIN_IOC_PIN, &p, {EOVERFLOW}, "wrapping range");
 		break;
 	case 7:
 		p.length = (1ull << rng_.range(30, 46)) & ~static_cast<uint64_t>(kPage - 1);
@@ -1982,9 +2012,7 @@ void Worker::op_pin_hostile()
 		break;
 	case 8:
 		p.addr = 0xffff888000000000ull + rng_.below(1 << 20) * kPage;
-		errno = 0;
-		r = ioctl(fd, VPIN_IOC_PIN, &p);
-		expect(OpPinHostile, r, errno, {EFAULT}, "a kernel address");
+		r = expect_ioctl(OpPinHostile, fd, VPIN_IOC_PIN, &p, {EFAULT}, "a kernel address");
 		break;
 	case 9: {
 		// A range unmapped right now: nothing else maps in this process.
@@ -2032,9 +2060,8 @@ void Worker::op_pin_hostile()
 		::mprotect(two + kPage, kPage, PROT_NONE);
 		char *arg = two + kPage - rng_.range(1, sizeof(p) - 1);
 		std::memcpy(arg, &p, static_cast<size_t>(two + kPage - arg));
-		errno = 0;
-		r = ioctl(fd, VPIN_IOC_PIN, arg);
-		expect(OpPinHostile, r, errno, {EFAULT}, "an argument running into PROT_NONE");
+		r = expect_ioctl(OpPinHostile, fd, VPIN_IOC_PIN, arg, {EFAULT},
+				 "an argument running into PROT_NONE");
 		::munmap(two, 2 * kPage);
 		break;
 	}
@@ -2044,17 +2071,13 @@ void Worker::op_pin_hostile()
 				? _IOC(_IOC_READ | _IOC_WRITE, VPIN_IOC_MAGIC, 0x01,
 				       sizeof(p) + 8 * rng_.range(1, 8))
 				: _IOW(VPIN_IOC_MAGIC, 0x01, struct vpin_pin);
-		errno = 0;
-		r = ioctl(fd, cmd, &p);
-		expect(OpPinHostile, r, errno, {EINVAL}, "another size or direction");
+		r = expect_ioctl(OpPinHostile, fd, cmd, &p, {EINVAL}, "another size or direction");
 		break;
 	}
 	case 13: {
 		const unsigned long cmd = _IOWR(VPIN_IOC_MAGIC, rng_.range(_IOC_NR(VPIN_IOC_MAP) + 1, 255),
 						 struct vpin_pin);
-		errno = 0;
-		r = ioctl(fd, cmd, &p);
-		expect(OpPinHostile, r, errno, {ENOTTY}, "an unknown command");
+		r = expect_ioctl(OpPinHostile, fd, cmd, &p, {ENOTTY}, "an unknown command");
 		break;
 	}
 	case 14: {
@@ -2063,9 +2086,8 @@ void Worker::op_pin_hostile()
 		p.flags = VPIN_PIN_F_WRITE;
 		p.length = std::min<size_t>(m->len, 8 * kPage);
 		note("pin(write, %s)", m->what.c_str());
-		errno = 0;
-		r = ioctl(fd, VPIN_IOC_PIN, &p);
-		expect(OpPinHostile, r, errno, {EACCES}, "a write pin of a read-only mapping");
+		r = expect_ioctl(OpPinHostile, fd, VPIN_IOC_PIN, &p, {EACCES},
+				 "a write pin of a read-only mapping");
 		break;
 	}
 	default: {
@@ -2124,9 +2146,8 @@ void Worker::op_unpin()
 	switch (v % 4) {
 	case 0:
 		u.id = rng_.percent(50) ? 0 : (1ull << 32) + rng_.below(1ull << 40);
-		errno = 0;
-		r = ioctl(s->fd.get(), VPIN_IOC_UNPIN, &u);
-		expect(OpUnpin, r, errno, {ENOENT}, "id 0 or above 2^32");
+		r = expect_ioctl(OpUnpin, s->fd.get(), VPIN_IOC_UNPIN, &u, {ENOENT},
+				 "id 0 or above 2^32");
 		break;
 	case 1:
 		u.id = s->pins.empty() ? 1 : s->pins[0].id;
@@ -2134,9 +2155,8 @@ void Worker::op_unpin()
 			u.flags = static_cast<uint32_t>(rng_.next()) | 1;
 		else
 			u.reserved[rng_.index(2)] = rng_.next() | 1;
-		errno = 0;
-		r = ioctl(s->fd.get(), VPIN_IOC_UNPIN, &u);
-		expect(OpUnpin, r, errno, {EINVAL}, "flags or reserved set");
+		r = expect_ioctl(OpUnpin, s->fd.get(), VPIN_IOC_UNPIN, &u, {EINVAL},
+				 "flags or reserved set");
 		break;
 	default:
 		u.id = rng_.range(1, 64);
@@ -2231,10 +2251,7 @@ bool Worker::lease_fd(Session &s, int fd, uint32_t type, const std::string &what
 	if (fstat(fd, &st) < 0)
 		return true;
 	LeaseRec rec{l.id, type, st.st_dev, st.st_ino, what, opno_};
-	s.leases.erase(std::remove_if(s.leases.begin(), s.leases.end(),
-				      [&](const LeaseRec &x) { return x.id == l.id; }),
-		       s.leases.end());
-	s.leases.push_back(rec);
+	replace_record(s.leases, rec);
 	if (!S_ISREG(st.st_mode))
 		finding("a lease was granted on a file that is not regular: " + what);
 	if (type == VPIN_LEASE_EXCLUSIVE && !s.shared) {
@@ -2250,12 +2267,8 @@ bool Worker::lease_fd(Session &s, int fd, uint32_t type, const std::string &what
 
 void Worker::op_lease()
 {
-	Session *s = nullptr;
-	if (rng_.percent(20))
-		s = pick_session(false);
+	Session *s = some_session(20);
 	if (!s)
-		s = &own_session();
-	if (!s->fd)
 		return;
 	if (s->leases.size() >= kMaxLeases) {
 		op_unlease();
@@ -2354,18 +2367,16 @@ void Worker::op_lease_hostile()
 		break;
 	case 1:
 		l.flags = static_cast<uint32_t>(rng_.next()) | 1;
-		errno = 0;
-		r = ioctl(s->fd.get(), VPIN_IOC_LEASE, &l);
-		expect(OpLeaseHostile, r, errno, {EINVAL}, "flags set");
+		r = expect_ioctl(OpLeaseHostile, s->fd.get(), VPIN_IOC_LEASE, &l, {EINVAL},
+				 "flags set");
 		break;
 	case 2:
 		if (rng_.percent(50))
 			l.reserved0 = static_cast<uint32_t>(rng_.next()) | 1;
 		else
 			l.reserved[rng_.index(4)] = rng_.next() | 1;
-		errno = 0;
-		r = ioctl(s->fd.get(), VPIN_IOC_LEASE, &l);
-		expect(OpLeaseHostile, r, errno, {EINVAL}, "reserved set");
+		r = expect_ioctl(OpLeaseHostile, s->fd.get(), VPIN_IOC_LEASE, &l, {EINVAL},
+				 "reserved set");
 		break;
 	case 3:
 		errno = 0;
@@ -2385,9 +2396,8 @@ void Worker::op_lease_hostile()
 			u.flags = static_cast<uint32_t>(rng_.next()) | 1;
 		else
 			u.reserved[rng_.index(2)] = rng_.next() | 1;
-		errno = 0;
-		r = ioctl(s->fd.get(), VPIN_IOC_UNLEASE, &u);
-		expect(OpLeaseHostile, r, errno, {EINVAL}, "unlease with flags or reserved set");
+		r = expect_ioctl(OpLeaseHostile, s->fd.get(), VPIN_IOC_UNLEASE, &u, {EINVAL},
+				 "unlease with flags or reserved set");
 		return;
 	}
 	}
@@ -2459,14 +2469,9 @@ void Worker::op_truncate()
 void Worker::op_ftruncate()
 {
 	Target t = rng_.one_in(20) ? pick_odd() : pick_data(40);
-	int flags = random_open_flags(rng_.percent(90));
-	if (flags & O_PATH)
-		flags = O_RDWR;
-	Fd fd = open_target(t, flags);
-	if (!fd)
-		return;
 	struct stat st;
-	if (fstat(fd.get(), &st) < 0)
+	Fd fd = open_to_change(t, rng_.percent(90), O_RDWR, st);
+	if (!fd)
 		return;
 	const off_t len = random_length();
 	note("ftruncate(%lld)", static_cast<long long>(len));
@@ -2493,14 +2498,9 @@ void Worker::op_otrunc()
 void Worker::op_fallocate()
 {
 	Target t = rng_.one_in(20) ? pick_odd() : pick_data(40);
-	int flags = random_open_flags(rng_.percent(92));
-	if (flags & O_PATH)
-		flags = O_RDWR;
-	Fd fd = open_target(t, flags);
-	if (!fd)
-		return;
 	struct stat st;
-	if (fstat(fd.get(), &st) < 0)
+	Fd fd = open_to_change(t, rng_.percent(92), O_RDWR, st);
+	if (!fd)
 		return;
 	static const int modes[] = {
 		0,
@@ -2727,14 +2727,9 @@ void Worker::op_swapext()
 void Worker::op_write()
 {
 	Target t = pick_data(55);
-	int flags = random_open_flags(true);
-	if (flags & O_PATH)
-		flags = O_WRONLY;
-	Fd fd = open_target(t, flags);
-	if (!fd)
-		return;
 	struct stat st;
-	if (fstat(fd.get(), &st) < 0)
+	Fd fd = open_to_change(t, true, O_WRONLY, st);
+	if (!fd)
 		return;
 	const size_t len = static_cast<size_t>(rng_.range(1, 4) * kPage);
 	// O_DIRECT wants an aligned buffer.

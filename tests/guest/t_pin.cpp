@@ -126,8 +126,7 @@ TEST("closing the session releases all its pins")
 {
 	vt::Map anon(pages(3), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 	anon.touch();
-	vt::Fd memfd(CHECK_OK(memfd_create("vpin", MFD_CLOEXEC)));
-	CHECK_OK(ftruncate(memfd.get(), static_cast<off_t>(pages(2))));
+	vt::Fd memfd = vt::memfd(pages(2));
 	vt::Map shm(pages(2), PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
 	shm.touch();
 	vt::Baseline base;
@@ -156,8 +155,7 @@ TEST("a WRITE pin of anonymous memory never touched faults every page in")
 
 TEST("shmem (memfd): read-only and WRITE pins")
 {
-	vt::Fd memfd(CHECK_OK(memfd_create("vpin", MFD_CLOEXEC)));
-	CHECK_OK(ftruncate(memfd.get(), static_cast<off_t>(pages(8))));
+	vt::Fd memfd = vt::memfd(pages(8));
 	vt::Map m(pages(8), PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
 	m.touch();
 	check_pins(m, 8);
@@ -209,8 +207,7 @@ TEST("private writable mapping of a page-cache file: WRITE pin of the COW pages"
 
 TEST("a range over a VMA split by mprotect is one file: pin succeeds")
 {
-	vt::Fd memfd(CHECK_OK(memfd_create("vpin", MFD_CLOEXEC)));
-	CHECK_OK(ftruncate(memfd.get(), static_cast<off_t>(pages(4))));
+	vt::Fd memfd = vt::memfd(pages(4));
 	vt::Map m(pages(4), PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
 	m.touch();
 	CHECK_OK(mprotect(m.data() + pages(2), pages(2), PROT_READ));

@@ -29,12 +29,7 @@ void check_nothing_held(int session, const vt::Baseline &base)
 	CHECK(vt::fdinfo(session, "pin").empty());
 }
 
-vt::Fd memfd(size_t length)
-{
-	vt::Fd fd(CHECK_OK(memfd_create("vpin", MFD_CLOEXEC)));
-	CHECK_OK(ftruncate(fd.get(), static_cast<off_t>(length)));
-	return fd;
-}
+using vt::memfd;
 
 // Request nr of a structure of size bytes, sized 8 bytes less and 8 bytes
 // more, is EINVAL.

@@ -72,8 +72,7 @@ long pin_some(int session)
 {
 	vt::Map anon(pages(3), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 	anon.touch();
-	vt::Fd memfd(CHECK_OK(memfd_create("vpin", MFD_CLOEXEC)));
-	CHECK_OK(ftruncate(memfd.get(), static_cast<off_t>(pages(2))));
+	vt::Fd memfd = vt::memfd(pages(2));
 	vt::Map shm(pages(2), PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
 	shm.touch();
 	CHECK_OK(vt::pin(session, anon.addr(), anon.length(), VPIN_PIN_F_WRITE, nullptr));

@@ -119,8 +119,7 @@ TEST("unprivileged: refused pins leave nothing charged")
 	m.touch();
 	CHECK_OK(mprotect(m.data() + pages(n - 1), pages(1), PROT_NONE));
 	CHECK_OK(munmap(m.data() + pages(n + 1), pages(1)));
-	vt::Fd memfd(CHECK_OK(memfd_create("vpin", MFD_CLOEXEC)));
-	CHECK_OK(ftruncate(memfd.get(), static_cast<off_t>(pages(1))));
+	vt::Fd memfd = vt::memfd(pages(1));
 	vt::Map mixed(pages(2), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 	mixed.place(pages(1), pages(1), PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
 	mixed.touch();

@@ -40,6 +40,13 @@ Fd open_session()
 	return Fd(fd);
 }
 
+Fd memfd(size_t length)
+{
+	Fd fd(CHECK_OK(memfd_create("vpin", MFD_CLOEXEC)));
+	CHECK_OK(ftruncate(fd.get(), static_cast<off_t>(length)));
+	return fd;
+}
+
 int pin(int session, uint64_t addr, uint64_t length, uint32_t flags, uint64_t *id)
 {
 	struct vpin_pin p = {};

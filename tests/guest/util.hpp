@@ -35,6 +35,9 @@ Fd open_file(const std::string &path, int flags);
 // Opens /dev/vpin; fails the test if that is not possible.
 Fd open_session();
 
+// A memfd of length bytes; fails the test if it cannot be made.
+Fd memfd(size_t length);
+
 // The ioctls, returning 0 or -1 with errno like the syscall.
 int pin(int session, uint64_t addr, uint64_t length, uint32_t flags, uint64_t *id);
 int unpin(int session, uint64_t id);

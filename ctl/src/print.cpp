@@ -9,8 +9,6 @@
 
 namespace vpin::print {
 
-namespace {
-
 std::string duration(std::uint64_t ms)
 {
     if (ms < 1000)
@@ -22,6 +20,8 @@ std::string duration(std::uint64_t ms)
         return fmt::format("{}m{:02}s", s / 60, s % 60);
     return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
 }
+
+namespace {
 
 bool is_number(const Field &field)
 {

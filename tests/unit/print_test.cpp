@@ -188,6 +188,10 @@ TEST_CASE("print: durations")
     CHECK(duration(59999) == "59.9s");
     CHECK(duration(60000) == "1m00s");
     CHECK(duration(3723000) == "1h02m");
+    // The same words on their own, for whoever shows a countdown.
+    CHECK(vpin::print::duration(4250) == "4.2s");
+    CHECK(vpin::print::duration(187000) == "3m07s");
+    CHECK(vpin::print::duration(7500000) == "2h05m");
 }
 
 TEST_CASE("print: check results")

@@ -38,7 +38,7 @@ using Value = std::variant<std::monostate, bool, std::uint64_t, std::string,
 // How text shows a value; JSON always carries the value itself.
 enum class Style {
     plain,
-    duration_ms, // "250ms", "4.2s", "3m07s", "2h05m"
+    duration_ms, // "250ms", "4.2s", "3m07s", "2h05m" (duration())
     bytes,       // "512 B", "64 KiB", "1.5 GiB" (human_size; no space in key=value text)
     verdict,     // a bool as "ok" or "FAIL"
     any,         // an empty list as "any" (a rule's match keys)
@@ -57,6 +57,10 @@ struct Field {
 };
 
 using Record = std::vector<Field>;
+
+// Milliseconds for people: "250ms", "4.2s" (tenths cut, not rounded),
+// "3m07s", "2h05m".
+[[nodiscard]] std::string duration(std::uint64_t ms);
 
 [[nodiscard]] std::string text(const Field &field);
 // "key=value ..." of the values present.

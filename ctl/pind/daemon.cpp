@@ -11,6 +11,7 @@
 #include <vpin/netlink.hpp>
 #include <vpin/policy.hpp>
 #include <vpin/signals.hpp>
+#include <vpin/state.hpp>
 
 #include <fmt/core.h>
 #include <systemd/sd-daemon.h>
@@ -30,7 +31,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,7 +109,8 @@ private:
     vpin::Fd signals_; // SIGHUP, SIGINT and SIGTERM, instead of handlers
     vpin::FamilyWatcher watcher_;
     std::optional<std::uint16_t> family_;     // the module's family, while it is there
-    std::optional<vpin::EventSocket> events_;
+    // The module's events, and what they say it holds.
+    std::optional<vpin::StateTracker> events_;
     std::optional<std::uint64_t> generation_; // of the rules pind gave this module
     std::optional<EventLog> event_log_;
     bool waiting_ = false;
@@ -192,18 +193,16 @@ void Daemon::vanished(std::string_view why)
     notify("STATUS=" + status());
 }
 
-// Joins the events group of the family as it is now; false if it is gone.
+// Joins the events group of the family as it is now, and reads what the
+// module holds; false if it is gone.
 bool Daemon::subscribe(bool startup)
 {
     try {
-        vpin::EventSocket events;
-        // Best effort: SO_RCVBUFFORCE passes the system limit, with CAP_NET_ADMIN.
-        const int fd = events.fd();
-        if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &event_buffer_bytes, sizeof event_buffer_bytes) < 0)
-            ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &event_buffer_bytes, sizeof event_buffer_bytes);
-        events_.emplace(std::move(events));
+        // The log needs no history of its own: the tracker keeps none.
+        events_.emplace(vpin::netlink_source(event_buffer_bytes), 0);
         return true;
     } catch (const std::system_error &e) {
+        events_.reset();
         if (gone(e))
             return false;
         if (startup)
@@ -313,8 +312,13 @@ void Daemon::on_events()
     if (!events_)
         return;
     try {
-        if (!events_->receive([this](const vpin::Event &event) { log_event(event); }))
+        // Lost events are read again from the module's dumps by the tracker.
+        const auto received =
+            events_->receive([this](const vpin::ReceivedEvent &event) { log_event(event.event); });
+        if (received.overrun)
             warning("events were lost (receive buffer overrun)");
+        if (received.malformed)
+            warning("an event could not be read");
     } catch (const std::system_error &e) {
         error("receiving events: {}", vpin::explain(e));
         events_.reset();

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # vpin: long-term page pins and layout leases for files on stock kernels.
 #
 #   make            build the userspace and the module (for KVER, default:
@@ -109,7 +110,7 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,17s/^# \{0,1\}//p' Makefile
+	@sed -n '4,18s/^# \{0,1\}//p' Makefile
 
 .PHONY: all setup user modules warn-module checkpatch test demo dkms-check install clean help
 .PHONY: fuzz bench

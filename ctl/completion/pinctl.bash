@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # bash completion for pinctl(8)
 
 _pinctl_words()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "summary.hpp"
 
 #include <vpin/size.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // libvpin-preload.so: serves an unmodified program's shared mappings of
 // chosen FS-DAX files through vpin, so that the program can register them
 // with devices (ibv_reg_mr(), io_uring fixed buffers), which the kernel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <vpin/explain.hpp>
 #include <vpin/filter.hpp>
 #include <vpin/netlink.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <vpin/size.hpp>
 
 #include <fmt/core.h>

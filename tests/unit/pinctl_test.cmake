@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # cmake -DPINCTL=<exe> -DSTATUS=<n> -DSTDOUT=<regex> -DSTDERR=<regex>
 #       -P pinctl_test.cmake -- [<arg>...]
 cmake_minimum_required(VERSION 3.20)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* <linux/vpin.h> on its own, as C11. */
 #include <linux/vpin.h>
 

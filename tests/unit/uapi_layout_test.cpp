@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Pins the binary layout of <linux/vpin.h>: any change here is an ABI break.
 
 #include "uapi_c.h"

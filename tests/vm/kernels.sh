@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Shared by tests/vm/run, the Makefile and scripts: find the installed Debian
 # kernels vpin supports and build the test guest's initramfs.  Source it.
 

@@ -46,9 +46,9 @@ TEST_CASE("version: the package version is VPIN_VERSION of kmod/version.h")
     CHECK(vpin::package_version() == header_version());
 }
 
-TEST_CASE("version: dkms.conf has the PACKAGE_VERSION of kmod/version.h")
+TEST_CASE("version: kmod/dkms.conf has the PACKAGE_VERSION of kmod/version.h")
 {
     const auto dkms_version =
-        find_line(source_dir / "dkms.conf", R"re(PACKAGE_VERSION="?([^"\s]*)"?\s*)re");
+        find_line(source_dir / "kmod/dkms.conf", R"re(PACKAGE_VERSION="?([^"\s]*)"?\s*)re");
     CHECK(dkms_version == header_version());
 }

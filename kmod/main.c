@@ -17,7 +17,6 @@
 #include "netlink.h"
 #include "policy.h"
 #include "session.h"
-#include "version.h"
 
 static const struct file_operations vpin_fops = {
 	.owner = THIS_MODULE,

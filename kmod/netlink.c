@@ -20,7 +20,6 @@
 #include "policy.h"
 #include "session.h"
 #include "util.h"
-#include "version.h"
 
 static const struct nla_policy vpin_policy[VPIN_A_MAX + 1] = {
 	[VPIN_A_SESSION_ID] = { .type = NLA_U64 },

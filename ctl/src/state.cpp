@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include <vpin/error.hpp>
 #include <vpin/netlink.hpp>
 #include <vpin/state.hpp>

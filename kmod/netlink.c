@@ -531,7 +531,6 @@ static const struct genl_ops vpin_genl_ops[] = {
 		.cmd = VPIN_CMD_GET_POLICY,
 		.start = vpin_policy_nl_dump_start,
 		.dumpit = vpin_policy_nl_dump,
-		.done = vpin_policy_nl_dump_done,
 	},
 	{
 		.cmd = VPIN_CMD_GET_USAGE,

@@ -34,6 +34,21 @@
 
 enum { VPIN_Q_PINNED, VPIN_Q_SESSIONS, VPIN_Q_LEASES, VPIN_Q_EXCLUSIVE, VPIN_Q_N };
 
+/* Each quota's attribute in a rule, and in a usage record. */
+static const u8 vpin_rule_quota_attrs[VPIN_Q_N] = {
+	[VPIN_Q_PINNED] = VPIN_RULE_A_MAX_PINNED,
+	[VPIN_Q_SESSIONS] = VPIN_RULE_A_MAX_SESSIONS,
+	[VPIN_Q_LEASES] = VPIN_RULE_A_MAX_LEASES,
+	[VPIN_Q_EXCLUSIVE] = VPIN_RULE_A_MAX_EXCLUSIVE,
+};
+
+static const u8 vpin_usage_quota_attrs[VPIN_Q_N] = {
+	[VPIN_Q_PINNED] = VPIN_USAGE_A_MAX_PINNED,
+	[VPIN_Q_SESSIONS] = VPIN_USAGE_A_MAX_SESSIONS,
+	[VPIN_Q_LEASES] = VPIN_USAGE_A_MAX_LEASES,
+	[VPIN_Q_EXCLUSIVE] = VPIN_USAGE_A_MAX_EXCLUSIVE,
+};
+
 /* A directory (or file) by identity: its file system and inode number. */
 struct vpin_dir {
 	dev_t dev;
@@ -640,12 +655,6 @@ static bool vpin_attr_string(const struct nlattr *a, size_t max)
 static int vpin_rule_parse(const struct nlattr *nest, struct vpin_rule *r,
 			   int index, struct netlink_ext_ack *extack)
 {
-	static const u8 quota[] = {
-		[VPIN_RULE_A_MAX_PINNED] = VPIN_Q_PINNED,
-		[VPIN_RULE_A_MAX_SESSIONS] = VPIN_Q_SESSIONS,
-		[VPIN_RULE_A_MAX_LEASES] = VPIN_Q_LEASES,
-		[VPIN_RULE_A_MAX_EXCLUSIVE] = VPIN_Q_EXCLUSIVE,
-	};
 	unsigned long seen = 0;
 	const struct nlattr *a;
 	const char *msg;
@@ -748,7 +757,9 @@ static int vpin_rule_parse(const struct nlattr *nest, struct vpin_rule *r,
 		case VPIN_RULE_A_MAX_EXCLUSIVE:
 			if (nla_len(a) != sizeof(u32))
 				goto err;
-			r->max[quota[type]] = nla_get_u32(a);
+			for (q = VPIN_Q_SESSIONS; q < VPIN_Q_N; q++)
+				if (vpin_rule_quota_attrs[q] == type)
+					r->max[q] = nla_get_u32(a);
 			break;
 		case VPIN_RULE_A_BREAK_TIME_MS:
 			if (nla_len(a) != sizeof(u32))
@@ -919,18 +930,29 @@ err:
 	return -EMSGSIZE;
 }
 
+/* A rule's quotas, those it sets: @attrs by VPIN_Q_*; bytes for pinned. */
+static int vpin_put_quotas(struct sk_buff *skb, const struct vpin_rule *r,
+			   const u8 *attrs, int pad)
+{
+	int q;
+
+	if (r->max[VPIN_Q_PINNED] != VPIN_NO_QUOTA &&
+	    nla_put_u64_64bit(skb, attrs[VPIN_Q_PINNED], r->max[VPIN_Q_PINNED],
+			      pad))
+		return -EMSGSIZE;
+	for (q = VPIN_Q_SESSIONS; q < VPIN_Q_N; q++)
+		if (r->max[q] != VPIN_NO_QUOTA &&
+		    nla_put_u32(skb, attrs[q], r->max[q]))
+			return -EMSGSIZE;
+	return 0;
+}
+
 static int vpin_put_rule(struct sk_buff *skb, int attr,
 			 const struct vpin_rule *r, int index, u32 *path)
 {
-	static const u8 quota_attr[VPIN_Q_N] = {
-		[VPIN_Q_SESSIONS] = VPIN_RULE_A_MAX_SESSIONS,
-		[VPIN_Q_LEASES] = VPIN_RULE_A_MAX_LEASES,
-		[VPIN_Q_EXCLUSIVE] = VPIN_RULE_A_MAX_EXCLUSIVE,
-	};
 	struct nlattr *nest = nla_nest_start(skb, attr);
 	bool first = !*path;
 	u32 i;
-	int q;
 
 	if (!nest)
 		return -EMSGSIZE;
@@ -943,18 +965,13 @@ static int vpin_put_rule(struct sk_buff *skb, int attr,
 				      atomic64_read(&r->hits), VPIN_RULE_A_PAD) ||
 		    nla_put_u64_64bit(skb, VPIN_RULE_A_DENIES,
 				      atomic64_read(&r->denies), VPIN_RULE_A_PAD) ||
-		    (r->max[VPIN_Q_PINNED] != VPIN_NO_QUOTA &&
-		     nla_put_u64_64bit(skb, VPIN_RULE_A_MAX_PINNED,
-				       r->max[VPIN_Q_PINNED], VPIN_RULE_A_PAD)) ||
+		    vpin_put_quotas(skb, r, vpin_rule_quota_attrs,
+				    VPIN_RULE_A_PAD) ||
 		    (r->has_break &&
 		     nla_put_u32(skb, VPIN_RULE_A_BREAK_TIME_MS, r->break_ms)) ||
 		    (r->has_revoke &&
 		     nla_put_u32(skb, VPIN_RULE_A_ON_REVOKE, r->on_revoke)))
 			goto err;
-		for (q = VPIN_Q_SESSIONS; q < VPIN_Q_N; q++)
-			if (r->max[q] != VPIN_NO_QUOTA &&
-			    nla_put_u32(skb, quota_attr[q], r->max[q]))
-				goto err;
 		for (i = 0; i < r->nusers; i++)
 			if (nla_put_u32(skb, VPIN_RULE_A_USER,
 					from_kuid_munged(&init_user_ns, r->users[i])))
@@ -982,36 +999,13 @@ err:
 	return -EMSGSIZE;
 }
 
-/*
- * Dump state: [0] the set dumped (referenced; NULL: none loaded), [1] the
- * next message (0: the header, then 1 + rule index), [2] the next path of
- * that rule, [3] the generation when no set is loaded.
- */
-int vpin_policy_nl_dump_start(struct netlink_callback *cb)
+static int vpin_policy_dump_set(struct sk_buff *skb,
+				struct netlink_callback *cb,
+				struct vpin_rules *set, u64 gen)
 {
-	/* The set and the generation together, never a mix of two sets. */
-	mutex_lock(&vpin_rules_mutex);
-	cb->args[0] = (long)vpin_rules_get();
-	cb->args[3] = vpin_generation;
-	mutex_unlock(&vpin_rules_mutex);
-	cb->args[1] = 0;
-	cb->args[2] = 0;
-	return 0;
-}
-
-int vpin_policy_nl_dump_done(struct netlink_callback *cb)
-{
-	vpin_rules_put((struct vpin_rules *)cb->args[0]);
-	return 0;
-}
-
-int vpin_policy_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct vpin_rules *set = (struct vpin_rules *)cb->args[0];
-	u64 gen = set ? set->generation : cb->args[3];
 	struct nlattr *nest;
-	u32 path;
 	void *hdr;
+	u32 path;
 	int ret;
 
 	for (;;) {
@@ -1052,6 +1046,42 @@ full:
 	genlmsg_cancel(skb, hdr);
 	/* Nothing fit in an empty message: no progress is possible. */
 	return skb->len ? skb->len : -EMSGSIZE;
+}
+
+/*
+ * Dump state: [1] the next message (0: the header, then 1 + rule index),
+ * [2] the next path of that rule, [3] 1 + the generation dumped. No set is
+ * held between messages, so a reader that stops reading keeps no replaced
+ * set alive: each part of the dump takes the set in force, and once that
+ * is another set the dump ends, its last message flagged NLM_F_DUMP_INTR
+ * (cb->seq follows the generation).
+ */
+int vpin_policy_nl_dump_start(struct netlink_callback *cb)
+{
+	cb->args[1] = 0;
+	cb->args[2] = 0;
+	cb->args[3] = 0;
+	return 0;
+}
+
+int vpin_policy_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vpin_rules *set;
+	u64 gen;
+	int ret = 0;
+
+	/* The set and the generation together, never a mix of two sets. */
+	mutex_lock(&vpin_rules_mutex);
+	set = vpin_rules_get();
+	gen = vpin_generation;
+	mutex_unlock(&vpin_rules_mutex);
+	cb->seq = lower_32_bits(gen) | 1;
+	if (!cb->args[3] || cb->args[3] == gen + 1) {
+		cb->args[3] = gen + 1;
+		ret = vpin_policy_dump_set(skb, cb, set, gen);
+	}
+	vpin_rules_put(set);
+	return ret;
 }
 
 /*
@@ -1118,14 +1148,8 @@ static unsigned int vpin_usage_batch(struct netlink_callback *cb,
 static int vpin_put_usage(struct sk_buff *skb, const struct vpin_usage_row *row,
 			  struct vpin_rules *set)
 {
-	static const u8 quota_attr[VPIN_Q_N] = {
-		[VPIN_Q_SESSIONS] = VPIN_USAGE_A_MAX_SESSIONS,
-		[VPIN_Q_LEASES] = VPIN_USAGE_A_MAX_LEASES,
-		[VPIN_Q_EXCLUSIVE] = VPIN_USAGE_A_MAX_EXCLUSIVE,
-	};
 	const struct vpin_rule *r = set ? vpin_rules_match(set, row->cred, NULL) : NULL;
 	struct nlattr *nest = nla_nest_start(skb, VPIN_A_USAGE);
-	int q;
 
 	if (!nest ||
 	    nla_put_u32(skb, VPIN_USAGE_A_UID,
@@ -1141,14 +1165,9 @@ static int vpin_put_usage(struct sk_buff *skb, const struct vpin_usage_row *row,
 			      row->used[VPIN_Q_EXCLUSIVE], VPIN_USAGE_A_PAD) ||
 	    (r && nla_put_string(skb, VPIN_USAGE_A_RULE,
 				 r == &set->defaults ? "" : r->name)) ||
-	    (r && r->max[VPIN_Q_PINNED] != VPIN_NO_QUOTA &&
-	     nla_put_u64_64bit(skb, VPIN_USAGE_A_MAX_PINNED,
-			       r->max[VPIN_Q_PINNED], VPIN_USAGE_A_PAD)))
+	    (r && vpin_put_quotas(skb, r, vpin_usage_quota_attrs,
+				  VPIN_USAGE_A_PAD)))
 		goto err;
-	for (q = VPIN_Q_SESSIONS; r && q < VPIN_Q_N; q++)
-		if (r->max[q] != VPIN_NO_QUOTA &&
-		    nla_put_u32(skb, quota_attr[q], r->max[q]))
-			goto err;
 	nla_nest_end(skb, nest);
 	return 0;
 err:

@@ -39,7 +39,6 @@ void vpin_policy_lease_done(struct vpin_usage *usage, u32 type);
 int vpin_policy_nl_set(struct sk_buff *skb, struct genl_info *info);
 int vpin_policy_nl_dump_start(struct netlink_callback *cb);
 int vpin_policy_nl_dump(struct sk_buff *skb, struct netlink_callback *cb);
-int vpin_policy_nl_dump_done(struct netlink_callback *cb);
 int vpin_usage_nl_dump_start(struct netlink_callback *cb);
 int vpin_usage_nl_dump(struct sk_buff *skb, struct netlink_callback *cb);
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <system_error>
@@ -595,6 +596,71 @@ int raw_set(const std::function<void(nl_msg *)> &rules,
 }
 
 } // namespace
+
+TEST("a GET_POLICY dump across a replacement ends flagged NLM_F_DUMP_INTR, and holds no set meanwhile")
+{
+	vpin::Policy p;
+	p.defaults = allow(__VPIN_ALLOW_ALL);
+	for (uint32_t i = 0; i < 500; i++) {
+		vpin::Rule r = named("rule-" + std::to_string(i), __VPIN_ALLOW_ALL);
+		r.users = {100000 + i};
+		p.rules.push_back(r);
+	}
+	Rules rules(p);
+
+	const std::unique_ptr<nl_sock, void (*)(nl_sock *)> owner(nl_socket_alloc(), nl_socket_free);
+	nl_sock *sock = owner.get();
+	CHECK(sock && genl_connect(sock) == 0);
+	const int family = sock ? genl_ctrl_resolve(sock, VPIN_GENL_NAME) : -1;
+	CHECK(family > 0);
+	if (family <= 0)
+		return;
+	nl_msg *msg = nlmsg_alloc();
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_DUMP, VPIN_CMD_GET_POLICY,
+		    VPIN_GENL_VERSION);
+	const int sent = nl_send_auto(sock, msg);
+	nlmsg_free(msg);
+	CHECK(sent >= 0);
+	if (sent < 0)
+		return;
+
+	// The first part of the dump is queued when the request is sent; the
+	// rest is made as it is read, here after the set was replaced.
+	std::vector<char> buf(16 << 10);
+	uint32_t rule_messages = 0;
+	bool done = false, intr = false;
+	const auto read_part = [&] {
+		const ssize_t n = recv(nl_socket_get_fd(sock), buf.data(), buf.size(), 0);
+		CHECK(n > 0);
+		if (n <= 0) {
+			done = true;
+			return;
+		}
+		int left = static_cast<int>(n);
+		for (auto *h = reinterpret_cast<nlmsghdr *>(buf.data()); nlmsg_ok(h, left); h = nlmsg_next(h, &left)) {
+			intr |= (h->nlmsg_flags & NLM_F_DUMP_INTR) != 0;
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+				done = true;
+			else
+				rule_messages++;
+		}
+	};
+	read_part();
+	CHECK(!done);
+	CHECK(!intr);
+	p.rules.pop_back();
+	vpin::Netlink{}.set_policy(&p);
+	for (int parts = 0; !done && parts < 1000; parts++)
+		read_part();
+	tap::note(std::to_string(rule_messages) + " messages before the end");
+	CHECK(done);
+	CHECK(intr);
+	CHECK(rule_messages < 501);
+	// A dump that starts afterwards is whole and consistent.
+	const auto st = vpin::Netlink{}.policy();
+	CHECK(st.loaded);
+	CHECK_EQ(st.policy.rules.size(), 499u);
+}
 
 TEST("hostile SET_POLICY requests are refused and change nothing")
 {

@@ -382,9 +382,11 @@ void State::apply_granted(const Event &event, Time now)
     lease.session = key.first;
     lease.id = key.second;
     lease.state = VPIN_LEASE_STATE_GRANTED;
+    lease.type = event.lease_type.value_or(0);
     lease.file = event.file;
     leases_.emplace(key, LeaseEntry{std::move(lease), now, std::nullopt, false});
     sessions_.at(key.first).leases++;
+    // Its pin count and mappings come with the next leases dump.
     stale_.leases.insert(key.first);
 }
 
@@ -444,7 +446,12 @@ void State::apply_break(const Event &event, Time now)
     entry.lease.type = VPIN_LEASE_BREAKABLE;
     entry.lease.break_deadline_ms.reset();
     entry.deadline.reset();
-    stale_.leases.insert(key.first);
+    // The event says how long the holder has; a module that does not say
+    // it leaves the deadline to the next leases dump.
+    if (event.break_ms)
+        entry.deadline = now + from_ms(*event.break_ms);
+    else
+        stale_.leases.insert(key.first);
 }
 
 // Orphaned: the lease ended while a device still held pages mapped under

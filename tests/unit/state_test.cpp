@@ -410,6 +410,41 @@ TEST_CASE("State: a lease break: breaking, the time left from the next leases du
     CHECK(state.lease(1, 3, t0 + 13s)->left->count() == 34000);
 }
 
+TEST_CASE("State: a break event that says the time left gives the deadline at once")
+{
+    State state = filled();
+    const auto f = file(60, "/mnt/pmem/shared");
+    state.set_leases({snapshot().leases[0], lease(1, 3, VPIN_LEASE_BREAKABLE, f)}, 1, t0);
+    const vpin::Event broken = EventMessage{VPIN_EVENT_LEASE_BREAK}
+                                   .object(1, 3)
+                                   .u32(VPIN_EVENT_A_LEASE_TYPE, VPIN_LEASE_BREAKABLE)
+                                   .u32(VPIN_EVENT_A_REASON, VPIN_BREAK_TRUNCATE)
+                                   .u32(VPIN_EVENT_A_BREAKER_PID, 77)
+                                   .string(VPIN_EVENT_A_BREAKER_COMM, "truncate")
+                                   .u64(VPIN_EVENT_A_BREAK_MS, 20000)
+                                   .on(f);
+    CHECK(broken.break_ms == 20000u);
+    CHECK(broken.breaker_comm == "truncate");
+    REQUIRE(apply(state, broken, t0 + 1s));
+    const auto l = state.lease(1, 3, t0 + 6s);
+    REQUIRE(l);
+    CHECK(l->lease.state == VPIN_LEASE_STATE_BREAKING);
+    REQUIRE(l->left);
+    CHECK(l->left->count() == 15000);
+    CHECK_FALSE(state.stale().leases.count(1));
+}
+
+TEST_CASE("State: a granted lease takes its type from the event")
+{
+    State state = filled();
+    const auto f = file(61, "/mnt/pmem/x");
+    REQUIRE(apply(state,
+                  EventMessage{VPIN_EVENT_LEASE_GRANTED}.object(1, 7).u32(VPIN_EVENT_A_LEASE_TYPE, VPIN_LEASE_EXCLUSIVE).on(f),
+                  t0));
+    REQUIRE(state.lease(1, 7, t0));
+    CHECK(state.lease(1, 7, t0)->lease.type == VPIN_LEASE_EXCLUSIVE);
+}
+
 TEST_CASE("State: a break of a lease the model does not know yet makes a breakable one")
 {
     State state = filled();

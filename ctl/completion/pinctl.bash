@@ -20,7 +20,7 @@ _pinctl()
     local cur prev words cword
     _init_completion || return
 
-    local commands="status info list monitor check prepare lease pin run policy help version"
+    local commands="status info list monitor check prepare lease pin run policy revoke help version"
     # Global options, before or after the command.
     local globals="-d --device -j --json -p --pretty -v --verbose -h --help"
     local events="pin unpin lease-granted lease-released lease-break lease-revoked protect-on
@@ -115,6 +115,13 @@ _pinctl()
         ;;
     help)
         _pinctl_words "$commands"
+        ;;
+    revoke)
+        if [[ $cur == -* ]]; then
+            _pinctl_words "$globals"
+        else
+            _pinctl_words "$(pinctl list leases 2> /dev/null | awk 'NR > 1 { print $1 ":" $2 }')"
+        fi
         ;;
     policy)
         local k action=""

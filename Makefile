@@ -74,9 +74,23 @@ test: setup
 	@$(MAKE) -s all
 	@tests/run-all
 
-demo: setup
-	@$(MAKE) -s all
-	@tests/demo
+# Only what the demo uses, in a build of its own without the tests:
+# pinctl, pind, and vpin.ko for the 6.12 kernel it boots.
+demo:
+	@scripts/setup --demo
+	@$(MAKE) -s demo-build
+	@VPIN_DEMO_BIN=$(BUILD)/demo/ctl tests/demo
+
+demo-build:
+	@mkdir -p $(BUILD)
+	@echo "  BUILD   pinctl, pind"
+	@{ test -f $(BUILD)/demo/CMakeCache.txt || cmake -S . -B $(BUILD)/demo \
+		-DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DVPIN_BUILD_TESTS=OFF; } > $(BUILD)/demo-build.log 2>&1 && \
+	cmake --build $(BUILD)/demo -j$$(nproc) --target pinctl pind vpin-preload \
+		>> $(BUILD)/demo-build.log 2>&1 || { cat $(BUILD)/demo-build.log; exit 1; }
+	@k=$$(. tests/vm/kernels.sh; vpin_header_release 6.12) && \
+		echo "  MODULE  vpin.ko for $$k" && \
+		scripts/build-module kmod $(BUILD)/kmod/$$k $$k
 
 # The fuzzer in the test guest, DURATION seconds per kernel.
 DURATION ?= 600
@@ -112,6 +126,6 @@ clean:
 help:
 	@sed -n '4,18s/^# \{0,1\}//p' Makefile
 
-.PHONY: all setup user modules warn-module checkpatch test demo dkms-check install clean help
+.PHONY: all setup user modules warn-module checkpatch test demo demo-build dkms-check install clean help
 .PHONY: fuzz bench
 .PHONY: debug-kernel test-debug

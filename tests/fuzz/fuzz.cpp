@@ -379,6 +379,22 @@ const std::array<OpInfo, OpCount> &op_table()
 	return table;
 }
 
+// MemAvailable of /proc/meminfo, for the progress lines: a guest short of
+// memory stalls in ways that look like hangs. -1 if unreadable.
+long long mem_available_mib()
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -1;
+	char line[128];
+	long long kib = -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib < 0 ? -1 : kib / 1024;
+}
+
 std::array<std::array<bool, kErrMax + 1>, OpCount> accepted_table()
 {
 	std::array<std::array<bool, kErrMax + 1>, OpCount> t{};
@@ -4356,9 +4372,9 @@ int fuzz_main(int argc, char **argv)
 			uint64_t total = 0;
 			for (unsigned op = 0; op < OpCount; op++)
 				total += shm->ops[op].load();
-			say("%lld s: %llu operations, %llu findings", static_cast<long long>((now - t0) / 1000000000),
-			    static_cast<unsigned long long>(total),
-			    static_cast<unsigned long long>(shm->findings.load()));
+			say("%lld s: %llu operations, %llu findings, %lld MiB available",
+			    static_cast<long long>((now - t0) / 1000000000), static_cast<unsigned long long>(total),
+			    static_cast<unsigned long long>(shm->findings.load()), mem_available_mib());
 			next_progress += 30 * 1000000000ll;
 		}
 	}

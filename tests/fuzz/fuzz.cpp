@@ -3,7 +3,8 @@
 //
 //   vpin-fuzz --seconds N [--seed S] [--procs P] --dir DIR [--dir DIR...]
 //             [--break-ms MS] [--stuck-after SECONDS] [--companion CMD]
-//             [--companion-dir DIR] [--companion-log FILE] [--skip OP,...]
+//             [--companion-dir DIR] [--companion-log FILE]
+//             [--companion-cgroup DIR] [--skip OP,...]
 //             [--avoid-known] [--verbose]
 //
 // Runs as root inside the test guest with vpin loaded. It forks P workers
@@ -472,6 +473,7 @@ struct Config {
 	unsigned break_ms = 300;
 	int64_t stuck_after_s = 0;
 	std::string companion, companion_dir, companion_log = "/dev/null";
+	std::string companion_cgroup; // a cgroup v2 directory to run it in
 	bool verbose = false;
 	std::set<unsigned> skip; // operations not to do (--skip)
 	bool avoid_known = false; // --avoid-known: steer clear of the known findings
@@ -3946,6 +3948,10 @@ void start_companion()
 		close_fds_except({});
 		setsid();
 		write_file("/proc/self/oom_score_adj", "1000\n");
+		// Into its cgroup while still root: its memory limit keeps a
+		// memfd grown to gigabytes from starving the whole guest.
+		if (!cfg.companion_cgroup.empty())
+			write_file(cfg.companion_cgroup + "/cgroup.procs", "0\n");
 		int out = ::open(cfg.companion_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (out >= 0) {
@@ -4182,7 +4188,8 @@ void usage()
 {
 	emit("usage: vpin-fuzz --seconds N [--seed S] [--procs P] --dir DIR [--dir DIR...]\n"
 	     "                 [--break-ms MS] [--stuck-after SECONDS] [--companion CMD]\n"
-	     "                 [--companion-dir DIR] [--companion-log FILE] [--skip OP,...]\n"
+	     "                 [--companion-dir DIR] [--companion-log FILE]\n"
+	     "                 [--companion-cgroup DIR] [--skip OP,...]\n"
 	     "                 [--avoid-known] [--verbose]\n");
 	std::exit(2);
 }
@@ -4215,6 +4222,8 @@ void parse_args(int argc, char **argv)
 			cfg.companion = value();
 		else if (a == "--companion-dir")
 			cfg.companion_dir = value();
+		else if (a == "--companion-cgroup")
+			cfg.companion_cgroup = value();
 		else if (a == "--companion-log")
 			cfg.companion_log = value();
 		else if (a == "--verbose" || a == "-v")

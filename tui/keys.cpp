@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "keys.hpp"
+
+#include <vpin/explain.hpp>
+#include <vpin/print.hpp>
+
+#include <linux/vpin.h>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+namespace pintop {
+
+namespace {
+
+constexpr std::array table{
+    Binding{key::tab, "Tab", Action::tab_next},
+    Binding{key::back_tab, "S-Tab", Action::tab_prev},
+    Binding{'1', "1", Action::tab_sessions},
+    Binding{'2', "2", Action::tab_pins},
+    Binding{'3', "3", Action::tab_leases},
+    Binding{'4', "4", Action::tab_events},
+    Binding{'5', "5", Action::tab_policy},
+    Binding{key::up, "Up", Action::up},
+    Binding{key::down, "Down", Action::down},
+    Binding{key::page_up, "PgUp", Action::page_up},
+    Binding{key::page_down, "PgDn", Action::page_down},
+    Binding{key::home, "Home", Action::home},
+    Binding{key::end, "End", Action::end},
+    Binding{'<', "<", Action::sort_prev},
+    Binding{'>', ">", Action::sort_next},
+    Binding{key::f(6), "F6", Action::sort_next},
+    Binding{'I', "I", Action::sort_invert},
+    Binding{'/', "/", Action::filter},
+    Binding{'t', "t", Action::tree},
+    Binding{key::enter, "Enter", Action::detail},
+    Binding{'\r', "", Action::detail},
+    Binding{'h', "h", Action::help},
+    Binding{'?', "?", Action::help},
+    Binding{key::f(1), "F1", Action::help},
+    Binding{key::ctrl_l, "^L", Action::refetch},
+    Binding{key::resize, "", Action::resize},
+    Binding{'R', "R", Action::revoke},
+    Binding{'q', "q", Action::quit},
+    Binding{key::f(10), "F10", Action::quit},
+};
+
+struct Description {
+    Action action;
+    std::string_view name;
+    std::string_view text;
+};
+
+constexpr std::array descriptions{
+    Description{Action::none, "none", ""},
+    Description{Action::tab_next, "tab-next", "next tab"},
+    Description{Action::tab_prev, "tab-prev", "previous tab"},
+    Description{Action::tab_sessions, "tab-sessions", "Sessions"},
+    Description{Action::tab_pins, "tab-pins", "Pins"},
+    Description{Action::tab_leases, "tab-leases", "Leases"},
+    Description{Action::tab_events, "tab-events", "Events"},
+    Description{Action::tab_policy, "tab-policy", "Policy"},
+    Description{Action::up, "up", "select the row above"},
+    Description{Action::down, "down", "select the row below"},
+    Description{Action::page_up, "page-up", "a page up"},
+    Description{Action::page_down, "page-down", "a page down"},
+    Description{Action::home, "home", "the first row"},
+    Description{Action::end, "end", "the last row"},
+    Description{Action::sort_prev, "sort-prev", "sort by the column to the left"},
+    Description{Action::sort_next, "sort-next", "sort by the column to the right"},
+    Description{Action::sort_invert, "sort-invert", "invert the sort order"},
+    Description{Action::filter, "filter", "filter by path, uid or command (uid:N comm:X path:X)"},
+    Description{Action::tree, "tree", "sessions as a tree: leases, their pins"},
+    Description{Action::detail, "detail", "details of the selected row"},
+    Description{Action::help, "help", "this help"},
+    Description{Action::refetch, "refetch", "ask the module again, redraw"},
+    Description{Action::resize, "resize", "follow the terminal's size"},
+    Description{Action::revoke, "revoke", "revoke the selected lease (asks y/n)"},
+    Description{Action::quit, "quit", "quit"},
+};
+
+Next to_tab(Context &c, Tab tab)
+{
+    c.view.set_tab(tab);
+    return Next::redraw;
+}
+
+Next sort(Context &c, int step)
+{
+    if (!c.view.sort_next(step))
+        c.message = fmt::format("{} is not sorted", tab_name(c.view.tab()));
+    return Next::redraw;
+}
+
+Next open_filter(Context &c)
+{
+    c.pane = Context::Pane::filter;
+    c.filter_input = c.view.filter();
+    return Next::redraw;
+}
+
+Next open_detail(Context &c)
+{
+    if (c.view.current())
+        c.pane = Context::Pane::detail;
+    return Next::redraw;
+}
+
+Next ask_revoke(Context &c)
+{
+    c.warning = true;
+    if (!c.privileged) {
+        c.message = "R: actions need CAP_SYS_ADMIN (run pintop as root)";
+        return Next::redraw;
+    }
+    const auto item = c.view.current();
+    if (!item || item->kind != Kind::lease) {
+        c.message = "R: select a lease first (Leases tab, or the session tree)";
+        return Next::redraw;
+    }
+    const auto lease = c.state.lease(item->session, item->id, vpin::State::Clock::now());
+    if (!lease) {
+        c.message = "R: the lease is gone already";
+        return Next::redraw;
+    }
+    if (lease->lease.state == VPIN_LEASE_STATE_ORPHANED) {
+        c.message = "R: an orphaned lease has ended already; its pages are held by a device";
+        return Next::redraw;
+    }
+    const auto record = vpin::print::record(lease->lease);
+    std::string type = "-";
+    for (const auto &f : record) {
+        if (f.key == "type")
+            type = vpin::print::text(f);
+    }
+    c.warning = false;
+    c.message.clear();
+    c.confirm = Target{item->session, item->id,
+                       fmt::format("Revoke {} lease {}:{} of {} ({})? [y/n]", type, item->session, item->id,
+                                   lease->lease.file ? lease->lease.file->path : "?",
+                                   lease->comm.empty() ? "-" : lease->comm)};
+    c.pane = Context::Pane::confirm;
+    return Next::redraw;
+}
+
+using Handler = Next (*)(Context &);
+
+struct Perform {
+    Action action;
+    Handler handler;
+};
+
+constexpr std::array handlers{
+    Perform{Action::tab_next, [](Context &c) { c.view.next_tab(1); return Next::redraw; }},
+    Perform{Action::tab_prev, [](Context &c) { c.view.next_tab(-1); return Next::redraw; }},
+    Perform{Action::tab_sessions, [](Context &c) { return to_tab(c, Tab::sessions); }},
+    Perform{Action::tab_pins, [](Context &c) { return to_tab(c, Tab::pins); }},
+    Perform{Action::tab_leases, [](Context &c) { return to_tab(c, Tab::leases); }},
+    Perform{Action::tab_events, [](Context &c) { return to_tab(c, Tab::events); }},
+    Perform{Action::tab_policy, [](Context &c) { return to_tab(c, Tab::policy); }},
+    Perform{Action::up, [](Context &c) { c.view.up(); return Next::redraw; }},
+    Perform{Action::down, [](Context &c) { c.view.down(); return Next::redraw; }},
+    Perform{Action::page_up, [](Context &c) { c.view.page_up(); return Next::redraw; }},
+    Perform{Action::page_down, [](Context &c) { c.view.page_down(); return Next::redraw; }},
+    Perform{Action::home, [](Context &c) { c.view.home(); return Next::redraw; }},
+    Perform{Action::end, [](Context &c) { c.view.end(); return Next::redraw; }},
+    Perform{Action::sort_prev, [](Context &c) { return sort(c, -1); }},
+    Perform{Action::sort_next, [](Context &c) { return sort(c, 1); }},
+    Perform{Action::sort_invert, [](Context &c) { c.view.sort_invert(); return Next::redraw; }},
+    Perform{Action::filter, open_filter},
+    Perform{Action::tree, [](Context &c) { c.view.toggle_tree(); return Next::redraw; }},
+    Perform{Action::detail, open_detail},
+    Perform{Action::help, [](Context &c) { c.pane = Context::Pane::help; return Next::redraw; }},
+    Perform{Action::refetch, [](Context &) { return Next::refetch; }},
+    Perform{Action::resize, [](Context &) { return Next::resize; }},
+    Perform{Action::revoke, ask_revoke},
+    Perform{Action::quit, [](Context &) { return Next::quit; }},
+};
+
+Next type_filter(int key, Context &c)
+{
+    switch (key) {
+    case key::escape:
+        c.pane = Context::Pane::none;
+        return Next::redraw;
+    case key::enter:
+    case '\r':
+        c.pane = Context::Pane::none;
+        c.view.set_filter(c.filter_input);
+        return Next::redraw;
+    case key::backspace:
+    case 127:
+    case 8:
+        if (!c.filter_input.empty())
+            c.filter_input.pop_back();
+        c.view.set_filter(c.filter_input);
+        return Next::redraw;
+    default:
+        if (key >= 32 && key < 127) {
+            c.filter_input += static_cast<char>(key);
+            c.view.set_filter(c.filter_input);
+            return Next::redraw;
+        }
+        return Next::none;
+    }
+}
+
+Next answer(int key, Context &c)
+{
+    c.pane = Context::Pane::none;
+    const auto target = std::exchange(c.confirm, std::nullopt);
+    if ((key != 'y' && key != 'Y') || !target) {
+        c.message = "Nothing was revoked.";
+        c.warning = false;
+        return Next::redraw;
+    }
+    try {
+        if (!c.revoke)
+            throw std::logic_error{"no way to revoke"};
+        c.revoke(target->session, target->id);
+        c.message = fmt::format("Revoked lease {}:{}.", target->session, target->id);
+        c.warning = false;
+    } catch (const std::exception &e) {
+        c.message = vpin::explain(e);
+        c.warning = true;
+    }
+    return Next::refetch;
+}
+
+} // namespace
+
+std::span<const Binding> bindings()
+{
+    return table;
+}
+
+Action action_for(int key)
+{
+    const auto it = std::find_if(table.begin(), table.end(), [&](const Binding &b) { return b.key == key; });
+    return it == table.end() ? Action::none : it->action;
+}
+
+std::string_view action_name(Action action)
+{
+    for (const auto &d : descriptions) {
+        if (d.action == action)
+            return d.name;
+    }
+    return {};
+}
+
+std::string_view describe(Action action)
+{
+    for (const auto &d : descriptions) {
+        if (d.action == action)
+            return d.text;
+    }
+    return {};
+}
+
+bool acts(Action action)
+{
+    return action == Action::revoke;
+}
+
+std::vector<std::string> help_lines(bool privileged)
+{
+    struct Group {
+        std::vector<Action> actions;
+        std::string_view text;
+    };
+    const std::vector<Group> groups{
+        {{Action::tab_next, Action::tab_prev}, "next and previous tab"},
+        {{Action::tab_sessions, Action::tab_pins, Action::tab_leases, Action::tab_events, Action::tab_policy},
+         "Sessions, Pins, Leases, Events, Policy"},
+        {{Action::up, Action::down, Action::page_up, Action::page_down, Action::home, Action::end},
+         "move the selection"},
+        {{Action::sort_prev, Action::sort_next}, "choose the sort column"},
+        {{Action::sort_invert}, describe(Action::sort_invert)},
+        {{Action::filter}, describe(Action::filter)},
+        {{Action::tree}, describe(Action::tree)},
+        {{Action::detail}, describe(Action::detail)},
+        {{Action::help}, describe(Action::help)},
+        {{Action::refetch}, describe(Action::refetch)},
+        {{Action::revoke}, describe(Action::revoke)},
+        {{Action::quit}, describe(Action::quit)},
+    };
+    std::vector<std::string> lines{"pintop: the sessions, pins, leases, events and rules of vpin", ""};
+    for (const auto &group : groups) {
+        std::string keys;
+        for (const auto &binding : table) {
+            if (!binding.name.empty() &&
+                std::find(group.actions.begin(), group.actions.end(), binding.action) != group.actions.end())
+                keys += (keys.empty() ? "" : " ") + std::string{binding.name};
+        }
+        std::string text{group.text};
+        if (std::any_of(group.actions.begin(), group.actions.end(), acts) && !privileged)
+            text += ": actions need CAP_SYS_ADMIN";
+        lines.push_back(fmt::format("  {:<26} {}", keys, text));
+    }
+    lines.push_back("");
+    lines.push_back("Any key closes this help.");
+    return lines;
+}
+
+Next perform(Action action, Context &context)
+{
+    for (const auto &p : handlers) {
+        if (p.action == action)
+            return p.handler(context);
+    }
+    return Next::none;
+}
+
+Next press(int key, Context &context)
+{
+    switch (context.pane) {
+    case Context::Pane::filter: return type_filter(key, context);
+    case Context::Pane::confirm: return answer(key, context);
+    case Context::Pane::help:
+    case Context::Pane::detail:
+        if (key == key::resize)
+            return Next::resize;
+        context.pane = Context::Pane::none;
+        return Next::redraw;
+    case Context::Pane::none: break;
+    }
+    const Action action = action_for(key);
+    if (action != Action::none && action != Action::revoke && context.warning) {
+        context.message.clear();
+        context.warning = false;
+    }
+    return perform(action, context);
+}
+
+} // namespace pintop

@@ -101,7 +101,7 @@ Next sort(Context &c, int step)
 Next open_filter(Context &c)
 {
     c.pane = Context::Pane::filter;
-    c.filter_input = c.view.filter();
+    c.filter_input = c.filter_before = c.view.filter();
     return Next::redraw;
 }
 
@@ -188,6 +188,7 @@ Next type_filter(int key, Context &c)
     switch (key) {
     case key::escape:
         c.pane = Context::Pane::none;
+        c.view.set_filter(c.filter_before);
         return Next::redraw;
     case key::enter:
     case '\r':

@@ -112,6 +112,7 @@ struct Context {
 
     Pane pane = Pane::none;
     std::string filter_input = {}; // the filter being typed
+    std::string filter_before = {}; // what Esc puts back
     std::optional<Target> confirm = {};
     std::string message = {}; // for the status line
     bool warning = false; // the message is about a failure or a refusal

@@ -24,6 +24,15 @@ namespace pintop {
 namespace {
 
 using vpin::Order;
+
+// State sorts ties, and the key order itself, ascending: the key column
+// sorted descending is its reverse.
+template <typename T>
+void key_descending(std::vector<T> &rows, vpin::Sort sort)
+{
+    if (sort.by == Order::key && sort.descending)
+        std::reverse(rows.begin(), rows.end());
+}
 using Time = vpin::State::Time;
 
 const std::array<std::string_view, tab_count> tab_names{"Sessions", "Pins", "Leases", "Events", "Policy"};
@@ -487,6 +496,7 @@ void View::update(const vpin::State &state, Time now)
 void View::build_sessions(const vpin::State &state, Time now)
 {
     std::vector<vpin::Session> sessions = state.sessions({}, sort());
+    key_descending(sessions, sort());
     if (!match_.empty()) {
         // The path part: sessions with a pin or lease of a file on it.
         std::set<std::uint64_t> on_path;
@@ -541,7 +551,8 @@ void View::build_tree(const vpin::State &state, const std::vector<vpin::Session>
 
 void View::build_pins(const vpin::State &state, Time now)
 {
-    const auto rows = state.pins({}, sort(), now);
+    auto rows = state.pins({}, sort(), now);
+    key_descending(rows, sort());
     items_.reserve(rows.size());
     for (const auto &row : rows) {
         if (match_.matches(row.uid, row.comm, row.pin.file ? std::string_view{row.pin.file->path} : ""))
@@ -551,7 +562,9 @@ void View::build_pins(const vpin::State &state, Time now)
 
 void View::build_leases(const vpin::State &state, Time now)
 {
-    for (const auto &row : state.leases({}, sort(), now)) {
+    auto rows = state.leases({}, sort(), now);
+    key_descending(rows, sort());
+    for (const auto &row : rows) {
         if (match_.matches(row.uid, row.comm, row.lease.file ? std::string_view{row.lease.file->path} : ""))
             items_.push_back({Kind::lease, row.lease.session, row.lease.id, 0});
     }

@@ -75,7 +75,7 @@ constexpr std::array descriptions{
     Description{Action::sort_prev, "sort-prev", "sort by the column to the left"},
     Description{Action::sort_next, "sort-next", "sort by the column to the right"},
     Description{Action::sort_invert, "sort-invert", "invert the sort order"},
-    Description{Action::filter, "filter", "filter by path, uid or command (uid:N comm:X path:X)"},
+    Description{Action::filter, "filter", "filter: text, uid:N, comm:TEXT or path:TEXT"},
     Description{Action::tree, "tree", "sessions as a tree: leases, their pins"},
     Description{Action::detail, "detail", "details of the selected row"},
     Description{Action::help, "help", "this help"},
@@ -303,7 +303,7 @@ std::vector<std::string> help_lines(bool privileged)
         std::string text{group.text};
         if (std::any_of(group.actions.begin(), group.actions.end(), acts) && !privileged)
             text += ": actions need CAP_SYS_ADMIN";
-        lines.push_back(fmt::format("  {:<26} {}", keys, text));
+        lines.push_back(fmt::format("  {:<27} {}", keys, text));
     }
     lines.push_back("");
     lines.push_back("Any key closes this help.");
@@ -333,7 +333,8 @@ Next press(int key, Context &context)
     case Context::Pane::none: break;
     }
     const Action action = action_for(key);
-    if (action != Action::none && action != Action::revoke && context.warning) {
+    // A message stays until the next action.
+    if (action != Action::none) {
         context.message.clear();
         context.warning = false;
     }

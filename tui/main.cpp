@@ -201,7 +201,11 @@ int interactive(const Options &o)
             return EXIT_SUCCESS;
         if (fds[1].revents) {
             while (const auto key = screen.key()) {
-                switch (pintop::press(*key, context)) {
+                const auto next = pintop::press(*key, context);
+                // A key after this one moves in the rows of the tab this one chose.
+                if (view.stale())
+                    view.update(state, now);
+                switch (next) {
                 case pintop::Next::none: break;
                 case pintop::Next::redraw: draw_at = now; break;
                 case pintop::Next::refetch:

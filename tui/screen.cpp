@@ -99,14 +99,14 @@ void tab_bar(int y, const View &view)
         put(y, x, label, tab == view.tab() ? Slot::tab_active : Slot::tab);
         x += static_cast<int>(label.size()) + 1;
     }
+    // The sort column is the highlighted title.
     std::string state;
-    if (const auto column = view.sort_column())
-        state += fmt::format(" sort {} {}", layout(view.tab())[*column].title,
-                             view.sort().descending ? "desc" : "asc");
+    if (view.sort_column() && view.sort().descending)
+        state += " desc";
     if (!view.filter().empty())
-        state += fmt::format("  filter '{}'", view.filter());
+        state += " /" + view.filter();
     if (view.tree() && view.tab() == Tab::sessions)
-        state += "  tree";
+        state += " tree";
     put(y, x + 1, state, Slot::header);
 }
 
@@ -157,7 +157,7 @@ void pane(const std::vector<std::string> &lines, const std::string &title)
 
 std::string hints(const Host &host)
 {
-    return fmt::format("h Help  1-5 Tabs  / Filter  t Tree  < > Sort  Enter Detail  {}q Quit",
+    return fmt::format("h Help  / Filter  t Tree  <> Sort  Enter Detail  {}q Quit",
                        host.privileged ? "R Revoke  " : "");
 }
 
@@ -283,10 +283,15 @@ void Screen::draw(const vpin::State &state, const View &view, const Context &con
     default:
         if (!context.message.empty())
             put(bottom, 0, context.message, context.warning ? Slot::warning : Slot::status, true);
-        else
-            put(bottom, 0,
-                fmt::format("{}   {}/{}", hints(host), view.size() ? view.selected() + 1 : 0, view.size()),
-                Slot::status, true);
+        else {
+            // The position at the right edge, whatever the hints leave.
+            const std::string position =
+                fmt::format(" {}/{}", view.size() ? view.selected() + 1 : 0, view.size());
+            std::string line = hints(host);
+            const std::size_t room = w > position.size() ? w - position.size() : 0;
+            line.resize(room, ' ');
+            put(bottom, 0, line + position, Slot::status, true);
+        }
         break;
     }
     refresh();

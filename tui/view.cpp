@@ -45,13 +45,13 @@ const Layout sessions_columns{
 const Layout pins_columns{
     {"SESSION", 7, true, Order::key}, {"ID", 5, true},           {"UID", 6, true, Order::uid},
     {"COMM", 12, false, Order::comm}, {"FLAGS", 5},              {"LENGTH", 10, true, Order::size},
-    {"AGE", 6, true, Order::age},     {"PATH", 0, false, Order::path},
+    {"AGE", 6, true, Order::age},     {"PATH", 0, false, Order::path, true},
 };
 const Layout leases_columns{
     {"SESSION", 7, true, Order::key},   {"ID", 5, true},       {"UID", 6, true, Order::uid},
     {"COMM", 10, false, Order::comm},   {"TYPE", 9},           {"STATE", 8},
     {"PINS", 5, true, Order::size},     {"BREAK", 6, true, Order::deadline},
-    {"AGE", 6, true, Order::age},       {"PATH", 0, false, Order::path},
+    {"AGE", 6, true, Order::age},       {"PATH", 0, false, Order::path, true},
 };
 const Layout events_columns{{"TIME", 12}, {"EVENT", 15}, {"DETAIL", 0}};
 const Layout rules_columns{
@@ -266,6 +266,11 @@ std::string fit(const Row &row, std::size_t width)
                 cell.resize(column.width); // text columns are cut; numbers never
             if (c > 0)
                 line += ' ';
+            if (last && column.tail && width > 0 && line.size() + cell.size() > width &&
+                line.size() + 4 <= width) {
+                const std::size_t room = width - line.size() - 3;
+                cell = "..." + cell.substr(cell.size() - room);
+            }
             if (last && !column.right)
                 line += cell;
             else if (column.right)
@@ -309,17 +314,17 @@ std::vector<std::string> header(const vpin::State &state, const Host &host, Time
                                 status.protected_files,
                                 status.orphans ? fmt::format("  orphans {}", status.orphans) : std::string{}));
     std::string third = fmt::format("events {}  denied {}", totals.events, totals.denied);
-    if (!host.privileged)
-        third += "   your own objects only; actions need CAP_SYS_ADMIN";
-    if (!host.events)
-        third += "   (no events on this kernel: polling)";
     const auto breaking = state.breaking(now);
     if (!breaking.empty()) {
         const auto &first = breaking.front();
-        third += fmt::format("   breaking: {}:{} revoked in {}{}", first.lease.session, first.lease.id,
+        third += fmt::format("  lease {}:{} revoked in {}{}", first.lease.session, first.lease.id,
                              countdown(first),
                              breaking.size() > 1 ? fmt::format(" (+{} more)", breaking.size() - 1) : "");
     }
+    if (!host.privileged)
+        third += "  no actions without CAP_SYS_ADMIN";
+    if (!host.events)
+        third += "  (no events for this user on this kernel: polling)";
     lines.push_back(std::move(third));
     return lines;
 }

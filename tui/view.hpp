@@ -57,6 +57,7 @@ struct Column {
     std::size_t width = 0;
     bool right = false;                // numbers
     std::optional<vpin::Order> order = {}; // the column can sort the tab
+    bool tail = false;                     // cut on the left: a path's end says more
 };
 using Layout = std::vector<Column>;
 
@@ -120,6 +121,8 @@ struct Host {
 [[nodiscard]] std::string countdown(const vpin::LeaseRow &row);
 // The cells of a row laid out in `width` columns (0: no limit; the last
 // column is then whole). Numbers align right; longer cells push the rest.
+// A path in the last column that does not fit loses its beginning
+// ("...pmem/db").
 [[nodiscard]] std::string fit(const Row &row, std::size_t width);
 // Column titles, in the same places as the cells.
 [[nodiscard]] std::string titles(const Layout &layout, std::size_t width);

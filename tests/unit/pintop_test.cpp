@@ -500,7 +500,7 @@ TEST_CASE("pintop view: a breaking lease counts down to its revocation")
     CHECK(rows[0].slot == pintop::Slot::normal);
     const auto lines = pintop::header(state, {}, t0 + 25800ms);
     REQUIRE(lines.size() == 3);
-    CHECK(lines[2].find("breaking: 2:1 revoked in 4.2s") != std::string::npos);
+    CHECK(lines[2] == "events 0  denied 0  lease 2:1 revoked in 4.2s  no actions without CAP_SYS_ADMIN");
 }
 
 TEST_CASE("pintop view: usage bars against each quota")
@@ -689,7 +689,7 @@ TEST_CASE("pintop actions: unprivileged users are offered none")
     CHECK(said);
     for (const auto &line : pintop::help_lines(true))
         CHECK(line.find("CAP_SYS_ADMIN") == std::string::npos);
-    CHECK(pintop::header(state, {false, false, true}, t0)[2].find("actions need CAP_SYS_ADMIN") !=
+    CHECK(pintop::header(state, {false, false, true}, t0)[2].find("no actions without CAP_SYS_ADMIN") !=
           std::string::npos);
 }
 
@@ -720,6 +720,17 @@ TEST_CASE("pintop layouts fit in 80 columns")
         CHECK(pintop::column_offset(columns, columns.size() - 1) <= 72);
     }
     CHECK(pintop::titles(pintop::usage_layout(), 0).size() <= 80);
+
+    // A path that does not fit keeps its end.
+    pintop::Row row;
+    row.layout = &pintop::layout(Tab::pins);
+    row.cells = {"1", "2", "1000", "app", "rw", "4 KiB", "1.0s", "/mnt/pmem/a/long/way/down/file"};
+    const std::string whole = pintop::fit(row, 0);
+    CHECK(whole.size() == 88);
+    CHECK(pintop::fit(row, 88) == whole);
+    const std::string cut = pintop::fit(row, 80);
+    CHECK(cut.size() == 80);
+    CHECK(cut.substr(58) == ".../long/way/down/file");
 }
 
 TEST_CASE("pintop host: pind from /proc/*/comm, CAP_SYS_ADMIN from the status")

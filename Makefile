@@ -85,7 +85,8 @@ demo-build:
 	@mkdir -p $(BUILD)
 	@echo "  BUILD   pinctl, pind"
 	@{ test -f $(BUILD)/demo/CMakeCache.txt || cmake -S . -B $(BUILD)/demo \
-		-DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DVPIN_BUILD_TESTS=OFF; } > $(BUILD)/demo-build.log 2>&1 && \
+		-DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DVPIN_BUILD_TESTS=OFF \
+		-DVPIN_BUILD_PINTOP=OFF; } > $(BUILD)/demo-build.log 2>&1 && \
 	cmake --build $(BUILD)/demo -j$$(nproc) --target pinctl pind vpin-preload \
 		>> $(BUILD)/demo-build.log 2>&1 || { cat $(BUILD)/demo-build.log; exit 1; }
 	@k=$$(. tests/vm/kernels.sh; vpin_header_release 6.12) && \

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <clocale>
 #include <cstdint>
@@ -248,7 +249,15 @@ int run(int argc, char **argv)
     app.add_flag("-b,--batch", o.batch, "Print snapshots as text instead of the screen, then exit");
     app.add_option("-n,--count", o.count, "With -b: this many snapshots (default: until interrupted)")
         ->type_name("COUNT")
-        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 62));
+        ->check(CLI::Validator{[](std::string &text) -> std::string {
+                                   std::uint64_t count = 0;
+                                   const auto [end, error] =
+                                       std::from_chars(text.data(), text.data() + text.size(), count);
+                                   if (error == std::errc{} && end == text.data() + text.size() && count > 0)
+                                       return {};
+                                   return "'" + text + "' is not a number of snapshots (1 or more)";
+                               },
+                               ""});
     app.add_option("-d,--delay", o.delay, "Seconds between refreshes, at least 0.1")
         ->type_name("SECONDS")
         ->capture_default_str()

@@ -8,13 +8,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <optional>
-#include <vector>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace pintop {
 
@@ -62,7 +62,10 @@ public:
     bool receive(const std::function<void(const vpin::Event &)> &) override { return true; }
     vpin::Status status() override { return netlink_.status(); }
     std::vector<vpin::Session> sessions() override { return netlink_.sessions(); }
-    std::vector<vpin::Pin> pins(std::optional<std::uint64_t> session) override { return netlink_.pins(session); }
+    std::vector<vpin::Pin> pins(std::optional<std::uint64_t> session) override
+    {
+        return netlink_.pins(session);
+    }
     std::vector<vpin::Lease> leases(std::optional<std::uint64_t> session) override
     {
         return netlink_.leases(session);

@@ -149,6 +149,27 @@ Next ask_revoke(Context &c)
     return Next::redraw;
 }
 
+// Actions that change only the view or open the help: drawn again.
+Next change(Context &c, Action action)
+{
+    View &v = c.view;
+    switch (action) {
+    case Action::tab_next: v.next_tab(1); break;
+    case Action::tab_prev: v.next_tab(-1); break;
+    case Action::up: v.up(); break;
+    case Action::down: v.down(); break;
+    case Action::page_up: v.page_up(); break;
+    case Action::page_down: v.page_down(); break;
+    case Action::home: v.home(); break;
+    case Action::end: v.end(); break;
+    case Action::sort_invert: v.sort_invert(); break;
+    case Action::tree: v.toggle_tree(); break;
+    case Action::help: c.pane = Context::Pane::help; break;
+    default: break;
+    }
+    return Next::redraw;
+}
+
 using Handler = Next (*)(Context &);
 
 struct Perform {
@@ -157,26 +178,26 @@ struct Perform {
 };
 
 constexpr std::array handlers{
-    Perform{Action::tab_next, [](Context &c) { c.view.next_tab(1); return Next::redraw; }},
-    Perform{Action::tab_prev, [](Context &c) { c.view.next_tab(-1); return Next::redraw; }},
+    Perform{Action::tab_next, [](Context &c) { return change(c, Action::tab_next); }},
+    Perform{Action::tab_prev, [](Context &c) { return change(c, Action::tab_prev); }},
     Perform{Action::tab_sessions, [](Context &c) { return to_tab(c, Tab::sessions); }},
     Perform{Action::tab_pins, [](Context &c) { return to_tab(c, Tab::pins); }},
     Perform{Action::tab_leases, [](Context &c) { return to_tab(c, Tab::leases); }},
     Perform{Action::tab_events, [](Context &c) { return to_tab(c, Tab::events); }},
     Perform{Action::tab_policy, [](Context &c) { return to_tab(c, Tab::policy); }},
-    Perform{Action::up, [](Context &c) { c.view.up(); return Next::redraw; }},
-    Perform{Action::down, [](Context &c) { c.view.down(); return Next::redraw; }},
-    Perform{Action::page_up, [](Context &c) { c.view.page_up(); return Next::redraw; }},
-    Perform{Action::page_down, [](Context &c) { c.view.page_down(); return Next::redraw; }},
-    Perform{Action::home, [](Context &c) { c.view.home(); return Next::redraw; }},
-    Perform{Action::end, [](Context &c) { c.view.end(); return Next::redraw; }},
+    Perform{Action::up, [](Context &c) { return change(c, Action::up); }},
+    Perform{Action::down, [](Context &c) { return change(c, Action::down); }},
+    Perform{Action::page_up, [](Context &c) { return change(c, Action::page_up); }},
+    Perform{Action::page_down, [](Context &c) { return change(c, Action::page_down); }},
+    Perform{Action::home, [](Context &c) { return change(c, Action::home); }},
+    Perform{Action::end, [](Context &c) { return change(c, Action::end); }},
     Perform{Action::sort_prev, [](Context &c) { return sort(c, -1); }},
     Perform{Action::sort_next, [](Context &c) { return sort(c, 1); }},
-    Perform{Action::sort_invert, [](Context &c) { c.view.sort_invert(); return Next::redraw; }},
+    Perform{Action::sort_invert, [](Context &c) { return change(c, Action::sort_invert); }},
     Perform{Action::filter, open_filter},
-    Perform{Action::tree, [](Context &c) { c.view.toggle_tree(); return Next::redraw; }},
+    Perform{Action::tree, [](Context &c) { return change(c, Action::tree); }},
     Perform{Action::detail, open_detail},
-    Perform{Action::help, [](Context &c) { c.pane = Context::Pane::help; return Next::redraw; }},
+    Perform{Action::help, [](Context &c) { return change(c, Action::help); }},
     Perform{Action::refetch, [](Context &) { return Next::refetch; }},
     Perform{Action::resize, [](Context &) { return Next::resize; }},
     Perform{Action::revoke, ask_revoke},

@@ -111,11 +111,11 @@ struct Context {
     std::function<void(std::uint64_t session, std::uint32_t id)> revoke = {};
 
     Pane pane = Pane::none;
-    std::string filter_input = {}; // the filter being typed
+    std::string filter_input = {};  // the filter being typed
     std::string filter_before = {}; // what Esc puts back
     std::optional<Target> confirm = {};
     std::string message = {}; // for the status line
-    bool warning = false; // the message is about a failure or a refusal
+    bool warning = false;     // the message is about a failure or a refusal
 };
 
 // The help pane: each action once, with its keys.

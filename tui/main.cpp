@@ -123,7 +123,8 @@ int headless(const Options &o)
         }
         const auto &state = tracker.state();
         if (o.json) {
-            const auto doc = pintop::json_snapshot(state, host, Clock::now(), std::chrono::system_clock::now(), printed);
+            const auto doc =
+                pintop::json_snapshot(state, host, Clock::now(), std::chrono::system_clock::now(), printed);
             std::cout << vpin::print::dump(doc, vpin::print::Format::json) << '\n';
         } else {
             if (n > 0)
@@ -157,7 +158,7 @@ int interactive(const Options &o)
     auto next_tick = Clock::now() + delay;
     auto draw_at = Clock::now();
     auto last_draw = Clock::now();
-    bool changed = true; // the model moved since the view was updated
+    bool changed = true;   // the model moved since the view was updated
     bool counting = false; // the last frame showed a countdown
     const auto tick = [&] {
         tracker.receive();
@@ -186,7 +187,8 @@ int interactive(const Options &o)
             draw_at = Clock::time_point::max();
         }
 
-        std::array<pollfd, 3> fds{{{tracker.fd(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}, {signals.get(), POLLIN, 0}}};
+        std::array<pollfd, 3> fds{
+            {{tracker.fd(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}, {signals.get(), POLLIN, 0}}};
         auto wake = std::min(next_tick, draw_at);
         if (counting)
             wake = std::min(wake, last_draw + countdown_frame);

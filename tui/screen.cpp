@@ -58,7 +58,7 @@ const std::array<Look, slot_count> looks{{
 // The attributes each slot draws with, once colours are known.
 std::array<attr_t, slot_count> attrs{};
 
-constexpr int header_rows = 3; // header() lines
+constexpr int header_rows = 3;             // header() lines
 constexpr int table_top = header_rows + 2; // then the tab bar and the column titles
 
 attr_t look(Slot slot)
@@ -274,7 +274,8 @@ void Screen::draw(const vpin::State &state, const View &view, const Context &con
     const int bottom = LINES - 1;
     switch (context.pane) {
     case Context::Pane::filter:
-        put(bottom, 0, "Filter (path, uid or command; Enter applies, Esc leaves): " + context.filter_input + "_",
+        put(bottom, 0,
+            "Filter (path, uid or command; Enter applies, Esc leaves): " + context.filter_input + "_",
             Slot::prompt, true);
         break;
     case Context::Pane::confirm:

@@ -38,27 +38,44 @@ using Time = vpin::State::Time;
 const std::array<std::string_view, tab_count> tab_names{"Sessions", "Pins", "Leases", "Events", "Policy"};
 
 const Layout sessions_columns{
-    {"SESSION", 7, true, Order::key}, {"PID", 7, true},          {"UID", 6, true, Order::uid},
-    {"COMM", 15, false, Order::comm}, {"PINS", 6, true},         {"PINNED", 10, true, Order::size},
+    {"SESSION", 7, true, Order::key},
+    {"PID", 7, true},
+    {"UID", 6, true, Order::uid},
+    {"COMM", 15, false, Order::comm},
+    {"PINS", 6, true},
+    {"PINNED", 10, true, Order::size},
     {"LEASES", 6, true},
 };
 const Layout pins_columns{
-    {"SESSION", 7, true, Order::key}, {"ID", 5, true},           {"UID", 6, true, Order::uid},
-    {"COMM", 12, false, Order::comm}, {"FLAGS", 5},              {"LENGTH", 10, true, Order::size},
-    {"AGE", 6, true, Order::age},     {"PATH", 0, false, Order::path, true},
+    {"SESSION", 7, true, Order::key},
+    {"ID", 5, true},
+    {"UID", 6, true, Order::uid},
+    {"COMM", 12, false, Order::comm},
+    {"FLAGS", 5},
+    {"LENGTH", 10, true, Order::size},
+    {"AGE", 6, true, Order::age},
+    {"PATH", 0, false, Order::path, true},
 };
 const Layout leases_columns{
-    {"SESSION", 7, true, Order::key},   {"ID", 5, true},       {"UID", 6, true, Order::uid},
-    {"COMM", 10, false, Order::comm},   {"TYPE", 9},           {"STATE", 8},
-    {"PINS", 5, true, Order::size},     {"BREAK", 6, true, Order::deadline},
-    {"AGE", 6, true, Order::age},       {"PATH", 0, false, Order::path, true},
+    {"SESSION", 7, true, Order::key},
+    {"ID", 5, true},
+    {"UID", 6, true, Order::uid},
+    {"COMM", 10, false, Order::comm},
+    {"TYPE", 9},
+    {"STATE", 8},
+    {"PINS", 5, true, Order::size},
+    {"BREAK", 6, true, Order::deadline},
+    {"AGE", 6, true, Order::age},
+    {"PATH", 0, false, Order::path, true},
 };
 const Layout events_columns{{"TIME", 12}, {"EVENT", 15}, {"DETAIL", 0}};
 const Layout rules_columns{
-    {"RULE", 12}, {"USERS", 10}, {"GROUPS", 8}, {"ALLOW", 20}, {"HITS", 8, true}, {"DENIES", 8, true}, {"PATHS", 0},
+    {"RULE", 12},      {"USERS", 10},       {"GROUPS", 8}, {"ALLOW", 20},
+    {"HITS", 8, true}, {"DENIES", 8, true}, {"PATHS", 0},
 };
 const Layout usage_columns{
-    {"UID", 6, true}, {"USER", 8}, {"RULE", 8}, {"QUOTA", 9}, {"USED/LIMIT", 17, true}, {"USE", 20}, {"", 5, true},
+    {"UID", 6, true},         {"USER", 8}, {"RULE", 8},   {"QUOTA", 9},
+    {"USED/LIMIT", 17, true}, {"USE", 20}, {"", 5, true},
 };
 
 constexpr std::array<std::string_view, 4> quota_names{"sessions", "pinned", "leases", "exclusive"};
@@ -68,8 +85,9 @@ std::string path_of(const std::optional<vpin::FileRef> &file)
 {
     if (!file)
         return "[anonymous]";
-    return file->path.empty() ? fmt::format("[{}:{} inode {}]", file->dev >> 20, file->dev & 0xfffff, file->ino)
-                              : file->path;
+    return file->path.empty()
+               ? fmt::format("[{}:{} inode {}]", file->dev >> 20, file->dev & 0xfffff, file->ino)
+               : file->path;
 }
 
 // The text of a record's field, as pinctl prints it.
@@ -301,18 +319,18 @@ std::vector<std::string> header(const vpin::State &state, const Host &host, Time
     const auto totals = state.totals();
     const auto &policy = state.policy();
     std::vector<std::string> lines;
-    std::string policy_text = policy.generation == 0 ? "no rules loaded"
-                              : policy.loaded
-                                  ? fmt::format("policy generation {}, {} rule{}", policy.generation,
-                                                policy.policy.rules.size(),
-                                                policy.policy.rules.size() == 1 ? "" : "s")
-                                  : fmt::format("policy generation {}, no rules", policy.generation);
-    lines.push_back(fmt::format("vpin {} ABI {}   {}   pind {}", status.version.empty() ? "?" : status.version,
-                                status.abi_version, policy_text, host.pind ? "running" : "not running"));
-    lines.push_back(fmt::format("sessions {}  pins {} ({})  leases {}  protected files {}{}", status.sessions,
-                                status.pins, vpin::human_size(status.pinned_bytes), status.leases,
-                                status.protected_files,
-                                status.orphans ? fmt::format("  orphans {}", status.orphans) : std::string{}));
+    std::string policy_text =
+        policy.generation == 0 ? "no rules loaded"
+        : policy.loaded        ? fmt::format("policy generation {}, {} rule{}", policy.generation,
+                                             policy.policy.rules.size(), policy.policy.rules.size() == 1 ? "" : "s")
+                               : fmt::format("policy generation {}, no rules", policy.generation);
+    lines.push_back(fmt::format("vpin {} ABI {}   {}   pind {}",
+                                status.version.empty() ? "?" : status.version, status.abi_version,
+                                policy_text, host.pind ? "running" : "not running"));
+    lines.push_back(
+        fmt::format("sessions {}  pins {} ({})  leases {}  protected files {}{}", status.sessions,
+                    status.pins, vpin::human_size(status.pinned_bytes), status.leases, status.protected_files,
+                    status.orphans ? fmt::format("  orphans {}", status.orphans) : std::string{}));
     std::string third = fmt::format("events {}  denied {}", totals.events, totals.denied);
     const auto breaking = state.breaking(now);
     if (!breaking.empty()) {
@@ -512,7 +530,8 @@ void View::build_sessions(const vpin::State &state, Time now)
                 on_path.insert(s.id);
         }
         std::erase_if(sessions, [&](const vpin::Session &s) {
-            return !on_path.count(s.id) && !(match_.field != Match::Field::path && match_.matches(s.uid, s.comm, {}));
+            return !on_path.count(s.id) &&
+                   !(match_.field != Match::Field::path && match_.matches(s.uid, s.comm, {}));
         });
     }
     if (tree_) {
@@ -648,8 +667,9 @@ Row View::format(const vpin::State &state, const Item &item, Time now) const
             row.slot = Slot::dim;
             break;
         }
-        row.cells = {std::to_string(s->id),       std::to_string(s->pid), std::to_string(s->uid),
-                     s->comm.empty() ? "-" : s->comm, std::to_string(s->pins), vpin::human_size(s->pinned_bytes),
+        row.cells = {std::to_string(s->id),    std::to_string(s->pid),
+                     std::to_string(s->uid),   s->comm.empty() ? "-" : s->comm,
+                     std::to_string(s->pins),  vpin::human_size(s->pinned_bytes),
                      std::to_string(s->leases)};
         break;
     }
@@ -688,8 +708,9 @@ Row View::format(const vpin::State &state, const Item &item, Time now) const
         }
         const auto record = vpin::print::record(l->lease);
         if (in_tree) {
-            std::string text = fmt::format("`- lease {}  {} {}  pins {}  {}", l->lease.id, field(record, "type"),
-                                           field(record, "state"), l->lease.pins, path_of(l->lease.file));
+            std::string text =
+                fmt::format("`- lease {}  {} {}  pins {}  {}", l->lease.id, field(record, "type"),
+                            field(record, "state"), l->lease.pins, path_of(l->lease.file));
             if (l->lease.state == VPIN_LEASE_STATE_BREAKING)
                 text += "  revoked in " + countdown(*l);
             row.cells = {std::move(text)};
@@ -734,9 +755,12 @@ Row View::format(const vpin::State &state, const Item &item, Time now) const
         }
         const auto &rule = defaults ? policy.defaults : policy.rules[item.id - 1];
         const auto record = vpin::print::record(rule);
-        row.cells = {defaults ? "(defaults)" : rule.name,  field(record, "users"),
-                     field(record, "groups"),              field(record, "allow"),
-                     std::to_string(rule.hits),            std::to_string(rule.denies),
+        row.cells = {defaults ? "(defaults)" : rule.name,
+                     field(record, "users"),
+                     field(record, "groups"),
+                     field(record, "allow"),
+                     std::to_string(rule.hits),
+                     std::to_string(rule.denies),
                      field(record, "paths")};
         if (rule.denies > 0)
             row.slot = Slot::event_denied;
@@ -759,7 +783,9 @@ Row View::format(const vpin::State &state, const Item &item, Time now) const
             break;
         }
         const QuotaLine q = quota_line(*it, item.session);
-        const auto amount = [&](std::uint64_t n) { return q.bytes ? vpin::human_size(n) : std::to_string(n); };
+        const auto amount = [&](std::uint64_t n) {
+            return q.bytes ? vpin::human_size(n) : std::to_string(n);
+        };
         const bool first = item.session == 0;
         row.cells = {first ? std::to_string(item.id) : "",
                      first ? user(item.id) : "",
@@ -767,8 +793,9 @@ Row View::format(const vpin::State &state, const Item &item, Time now) const
                      std::string{quota_names[item.session]},
                      amount(q.used) + "/" + (q.limit ? amount(*q.limit) : "-"),
                      q.fraction ? bar(*q.fraction, bar_width) : "no quota",
-                     q.fraction ? (*q.fraction > 9.99 ? ">999%"
-                                                      : fmt::format("{}%", static_cast<unsigned>(*q.fraction * 100 + 0.5)))
+                     q.fraction ? (*q.fraction > 9.99
+                                       ? ">999%"
+                                       : fmt::format("{}%", static_cast<unsigned>(*q.fraction * 100 + 0.5)))
                                 : ""};
         row.slot = q.fraction ? bar_slot(*q.fraction) : Slot::dim;
         break;
@@ -795,7 +822,8 @@ std::vector<std::string> View::detail(const vpin::State &state, Time now) const
         break;
     case Kind::pin:
         if (const auto p = state.pin(item->session, item->id, now)) {
-            out << "Pin " << item->session << ':' << item->id << (p->detailed ? "" : " (details to come)") << "\n\n";
+            out << "Pin " << item->session << ':' << item->id << (p->detailed ? "" : " (details to come)")
+                << "\n\n";
             object(vpin::print::record(p->pin));
             out << "uid: " << (p->uid ? std::to_string(*p->uid) : "-") << "\ncomm: " << p->comm << '\n';
         }
@@ -844,7 +872,7 @@ std::vector<std::string> View::detail(const vpin::State &state, Time now) const
     while (std::getline(in, line))
         lines.push_back(line);
     if (lines.empty())
-        lines.push_back("It is gone.");
+        lines.push_back(item->kind == Kind::heading ? "Nothing is selected." : "It is gone.");
     return lines;
 }
 

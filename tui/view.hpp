@@ -55,7 +55,7 @@ enum class Slot {
 struct Column {
     std::string_view title;
     std::size_t width = 0;
-    bool right = false;                // numbers
+    bool right = false;                    // numbers
     std::optional<vpin::Order> order = {}; // the column can sort the tab
     bool tail = false;                     // cut on the left: a path's end says more
 };

@@ -180,18 +180,30 @@ struct Revokes {
 TEST_CASE("pintop keys: every documented key maps to its action")
 {
     const std::vector<std::pair<int, Action>> documented{
-        {pintop::key::tab, Action::tab_next},   {pintop::key::back_tab, Action::tab_prev},
-        {'1', Action::tab_sessions},            {'2', Action::tab_pins},
-        {'3', Action::tab_leases},              {'4', Action::tab_events},
-        {'5', Action::tab_policy},              {pintop::key::up, Action::up},
-        {pintop::key::down, Action::down},      {pintop::key::page_up, Action::page_up},
-        {pintop::key::page_down, Action::page_down}, {pintop::key::home, Action::home},
-        {pintop::key::end, Action::end},        {'<', Action::sort_prev},
-        {'>', Action::sort_next},               {pintop::key::f(6), Action::sort_next},
-        {'/', Action::filter},                  {'t', Action::tree},
-        {pintop::key::enter, Action::detail},   {'h', Action::help},
-        {pintop::key::f(1), Action::help},      {'q', Action::quit},
-        {pintop::key::f(10), Action::quit},     {'R', Action::revoke},
+        {pintop::key::tab, Action::tab_next},
+        {pintop::key::back_tab, Action::tab_prev},
+        {'1', Action::tab_sessions},
+        {'2', Action::tab_pins},
+        {'3', Action::tab_leases},
+        {'4', Action::tab_events},
+        {'5', Action::tab_policy},
+        {pintop::key::up, Action::up},
+        {pintop::key::down, Action::down},
+        {pintop::key::page_up, Action::page_up},
+        {pintop::key::page_down, Action::page_down},
+        {pintop::key::home, Action::home},
+        {pintop::key::end, Action::end},
+        {'<', Action::sort_prev},
+        {'>', Action::sort_next},
+        {pintop::key::f(6), Action::sort_next},
+        {'/', Action::filter},
+        {'t', Action::tree},
+        {pintop::key::enter, Action::detail},
+        {'h', Action::help},
+        {pintop::key::f(1), Action::help},
+        {'q', Action::quit},
+        {pintop::key::f(10), Action::quit},
+        {'R', Action::revoke},
     };
     for (const auto &[key, action] : documented) {
         INFO("key " << key << " action " << pintop::action_name(action));
@@ -437,8 +449,8 @@ TEST_CASE("pintop view: the session tree lists each session, its leases, their p
     CHECK(pintop::press('t', context) == Next::redraw);
     REQUIRE(view.tree());
     view.update(state, t0);
-    CHECK(kinds(view) == std::vector<Kind>{Kind::session, Kind::lease, Kind::pin, Kind::pin, Kind::session,
-                                           Kind::lease});
+    CHECK(kinds(view) ==
+          std::vector<Kind>{Kind::session, Kind::lease, Kind::pin, Kind::pin, Kind::session, Kind::lease});
     const auto &items = view.items();
     CHECK(items[0] == pintop::Item{Kind::session, 1, 0, 0});
     CHECK(items[1] == pintop::Item{Kind::lease, 1, 1, 1});
@@ -605,8 +617,8 @@ TEST_CASE("pintop snapshot: the JSON objects are print::record()'s, as pinctl li
     std::vector<std::string> keys;
     for (const auto &[key, value] : doc.items())
         keys.push_back(key);
-    CHECK(keys == std::vector<std::string>{"time", "status", "pind", "sessions", "pins", "leases", "policy", "usage",
-                                           "events"});
+    CHECK(keys == std::vector<std::string>{"time", "status", "pind", "sessions", "pins", "leases", "policy",
+                                           "usage", "events"});
     // Each event once: none after the last one printed.
     CHECK(pintop::json_snapshot(state, host, now, wall0, state.received())["events"].empty());
 }
@@ -624,9 +636,11 @@ TEST_CASE("pintop snapshot: text has the header and every tab's table")
     INFO(text);
     CHECK(text.find("\nSESSION     PID    UID COMM              PINS     PINNED LEASES\n"
                     "      1     100   1000 rdma-app             2     72 KiB      1\n"
-                    "      2     200   1001 backup               0        0 B      1\n") != std::string::npos);
-    CHECK(text.find("      2     1   1001 backup     breakable breaking     0  30.0s   1.0s /mnt/pmem/log\n") !=
+                    "      2     200   1001 backup               0        0 B      1\n") !=
           std::string::npos);
+    CHECK(
+        text.find("      2     1   1001 backup     breakable breaking     0  30.0s   1.0s /mnt/pmem/log\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("pintop actions: R asks y/n, then revokes the selected lease")
@@ -750,7 +764,8 @@ TEST_CASE("pintop host: pind from /proc/*/comm, CAP_SYS_ADMIN from the status")
     std::filesystem::remove_all(proc);
     CHECK(!pintop::pind_running(proc));
 
-    CHECK(pintop::cap_sys_admin("Name:\tx\nCapInh:\t0\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"));
+    CHECK(pintop::cap_sys_admin(
+        "Name:\tx\nCapInh:\t0\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"));
     CHECK(pintop::cap_sys_admin("CapEff:\t0000000000200000\n"));
     CHECK(!pintop::cap_sys_admin("CapPrm:\t0000000000200000\nCapEff:\t00000000001fffff\n"));
     CHECK(!pintop::cap_sys_admin("CapEff:\t0000000000000000\n"));

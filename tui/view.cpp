@@ -401,30 +401,39 @@ void View::clamp()
     t.top = items_.size() > page_ ? std::min(t.top, items_.size() - page_) : 0;
 }
 
+// After the user moved the selection: clamped, and following the newest
+// event when on the last row.
+void View::moved()
+{
+    clamp();
+    auto &t = tabs_[index()];
+    t.follow = items_.empty() || t.selected + 1 >= items_.size();
+}
+
 void View::up(std::size_t n)
 {
     auto &t = tabs_[index()];
     t.selected = t.selected > n ? t.selected - n : 0;
-    clamp();
+    moved();
 }
 
 void View::down(std::size_t n)
 {
     auto &t = tabs_[index()];
     t.selected = items_.empty() ? 0 : std::min(t.selected + n, items_.size() - 1);
-    clamp();
+    moved();
 }
 
 void View::home()
 {
     tabs_[index()].selected = 0;
-    clamp();
+    moved();
 }
 
 void View::end()
 {
     tabs_[index()].selected = items_.empty() ? 0 : items_.size() - 1;
-    clamp();
+    moved();
 }
 
 std::optional<Item> View::current() const
@@ -493,8 +502,11 @@ void View::events_after(std::uint64_t seq)
 
 void View::update(const vpin::State &state, Time now)
 {
-    const auto was = current();
-    const bool at_end = items_.empty() || selected() + 1 >= items_.size();
+    // The selected object, if the rows are of this tab still.
+    Item was;
+    const bool had = built_ == tab_ && !items_.empty();
+    if (had)
+        was = items_[std::min(selected(), items_.size() - 1)];
     items_.clear();
     switch (tab_) {
     case Tab::sessions: build_sessions(state, now); break;
@@ -504,12 +516,13 @@ void View::update(const vpin::State &state, Time now)
     case Tab::policy: build_policy(state); break;
     }
     stale_ = false;
+    built_ = tab_;
     auto &t = tabs_[index()];
-    if (tab_ == Tab::events && at_end) {
+    if (tab_ == Tab::events && t.follow) {
         // Following the stream: the newest stays in sight.
         t.selected = items_.empty() ? 0 : items_.size() - 1;
-    } else if (was) {
-        const auto it = std::find(items_.begin(), items_.end(), *was);
+    } else if (had) {
+        const auto it = std::find(items_.begin(), items_.end(), was);
         if (it != items_.end())
             t.selected = static_cast<std::size_t>(it - items_.begin());
     }

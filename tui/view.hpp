@@ -204,10 +204,12 @@ private:
         std::size_t top = 0;
         std::size_t sort = 0; // index of the sort column in the layout
         bool descending = false;
+        bool follow = true; // the last row is selected: it stays so (Events)
     };
 
     [[nodiscard]] std::size_t index() const noexcept { return static_cast<std::size_t>(tab_); }
     void clamp();
+    void moved();
     void build_sessions(const vpin::State &state, vpin::State::Time now);
     void build_tree(const vpin::State &state, const std::vector<vpin::Session> &sessions,
                     vpin::State::Time now);
@@ -226,6 +228,7 @@ private:
     bool stale_ = true;
     std::uint64_t events_after_ = 0;
     std::vector<Item> items_;
+    std::optional<Tab> built_; // the tab items_ are of
     mutable std::size_t formatted_ = 0;
     mutable std::map<std::uint32_t, std::string> users_;
 };

@@ -580,6 +580,22 @@ TEST_CASE("pintop view: events, newest at the bottom, coloured by kind")
     REQUIRE(state.apply(event(VPIN_EVENT_UNPIN, 1, 3), t0, wall0));
     view.update(state, t0);
     CHECK(view.selected() == 3);
+    // Up: no longer following; End: following again.
+    view.up();
+    REQUIRE(state.apply(event(VPIN_EVENT_PIN, 1, 4), t0, wall0));
+    view.update(state, t0);
+    CHECK(view.selected() == 2);
+    view.end();
+    REQUIRE(state.apply(event(VPIN_EVENT_UNPIN, 1, 4), t0, wall0));
+    view.update(state, t0);
+    CHECK(view.selected() == 5);
+    // Back from another tab, still following.
+    view.set_tab(Tab::pins);
+    view.update(state, t0);
+    view.set_tab(Tab::events);
+    REQUIRE(state.apply(event(VPIN_EVENT_PIN, 1, 5), t0, wall0));
+    view.update(state, t0);
+    CHECK(view.selected() == 6);
     view.set_filter("comm:backup");
     view.update(state, t0);
     CHECK(view.size() == 2); // the denial names it, the revocation's session is backup's

@@ -29,7 +29,8 @@ struct Look {
 
 constexpr std::size_t slot_count = static_cast<std::size_t>(Slot::count_);
 
-const std::array<Look, slot_count> looks{{
+// In the order of enum Slot, one for each.
+constexpr auto looks = std::to_array<Look>({
     /* normal */ {-1, -1, A_NORMAL, A_NORMAL},
     /* title */ {COLOR_CYAN, -1, A_BOLD, A_BOLD},
     /* header */ {-1, -1, A_NORMAL, A_NORMAL},
@@ -53,7 +54,8 @@ const std::array<Look, slot_count> looks{{
     /* warning */ {COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD},
     /* prompt */ {COLOR_BLACK, COLOR_YELLOW, A_NORMAL, A_REVERSE | A_BOLD},
     /* pane */ {COLOR_BLACK, COLOR_WHITE, A_NORMAL, A_NORMAL},
-}};
+});
+static_assert(looks.size() == slot_count);
 
 // The attributes each slot draws with, once colours are known.
 std::array<attr_t, slot_count> attrs{};

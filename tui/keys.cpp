@@ -133,16 +133,18 @@ Next ask_revoke(Context &c)
         c.message = "R: an orphaned lease has ended already; its pages are held by a device";
         return Next::redraw;
     }
-    const auto record = vpin::print::record(lease->lease);
-    std::string type = "-";
-    for (const auto &f : record) {
-        if (f.key == "type")
-            type = vpin::print::text(f);
+    // "exclusive ", "breakable ", or nothing while the type is not known.
+    std::string type;
+    if (lease->lease.type != VPIN_LEASE_UNSPEC) {
+        for (const auto &f : vpin::print::record(lease->lease)) {
+            if (f.key == "type")
+                type = vpin::print::text(f) + ' ';
+        }
     }
     c.warning = false;
     c.message.clear();
     c.confirm = Target{item->session, item->id,
-                       fmt::format("Revoke {} lease {}:{} of {} ({})? [y/n]", type, item->session, item->id,
+                       fmt::format("Revoke {}lease {}:{} of {} ({})? [y/n]", type, item->session, item->id,
                                    lease->lease.file ? lease->lease.file->path : "?",
                                    lease->comm.empty() ? "-" : lease->comm)};
     c.pane = Context::Pane::confirm;

@@ -688,6 +688,16 @@ TEST_CASE("pintop actions: R asks y/n, then revokes the selected lease")
         CHECK(context.warning);
         CHECK(context.message == "no such lease: see 'pinctl list leases'");
     }
+    SECTION("a lease in the session tree")
+    {
+        pintop::press('1', context);
+        pintop::press('t', context);
+        view.update(state, t0);
+        view.down();
+        pintop::press('R', context);
+        REQUIRE(context.confirm);
+        CHECK(context.confirm->question == "Revoke exclusive lease 1:1 of /mnt/pmem/db (rdma-app)? [y/n]");
+    }
     SECTION("only a lease can be revoked")
     {
         pintop::press('2', context);

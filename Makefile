@@ -75,7 +75,7 @@ test: setup
 	@tests/run-all
 
 # Only what the demo uses, in a build of its own without the tests:
-# pinctl, pind, and vpin.ko for the 6.12 kernel it boots.
+# pinctl, pind, pintop, and vpin.ko for the 6.12 kernel it boots.
 demo:
 	@scripts/setup --demo
 	@$(MAKE) -s demo-build
@@ -83,11 +83,11 @@ demo:
 
 demo-build:
 	@mkdir -p $(BUILD)
-	@echo "  BUILD   pinctl, pind"
+	@echo "  BUILD   pinctl, pind, pintop"
 	@{ test -f $(BUILD)/demo/CMakeCache.txt || cmake -S . -B $(BUILD)/demo \
-		-DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DVPIN_BUILD_TESTS=OFF \
-		-DVPIN_BUILD_PINTOP=OFF; } > $(BUILD)/demo-build.log 2>&1 && \
-	cmake --build $(BUILD)/demo -j$$(nproc) --target pinctl pind vpin-preload \
+		-DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) -DVPIN_BUILD_TESTS=OFF; } \
+		> $(BUILD)/demo-build.log 2>&1 && \
+	cmake --build $(BUILD)/demo -j$$(nproc) --target pinctl pind pintop vpin-preload \
 		>> $(BUILD)/demo-build.log 2>&1 || { cat $(BUILD)/demo-build.log; exit 1; }
 	@k=$$(. tests/vm/kernels.sh; vpin_header_release 6.12) && \
 		echo "  MODULE  vpin.ko for $$k" && \

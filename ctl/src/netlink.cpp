@@ -417,7 +417,8 @@ bool EventSocket::receive(const std::function<void(const Event &)> &on_event)
         std::rethrow_exception(reply.exception);
     if (err == -NLE_NOMEM) // ENOBUFS
         return false;
-    if (err < 0)
+    // Non-blocking: nothing (more) is queued.
+    if (err < 0 && err != -NLE_AGAIN)
         fail(err, Request::events);
     return true;
 }

@@ -456,6 +456,32 @@ VPIN_HOOK(vpin_hook_truncate_pages)
 		vpin_divert(regs, vpin_truncate_pages_break);
 }
 
+/* xfs_swap_extents() of the xfs module, once its hooks are installed. */
+static unsigned long vpin_swapext_start, vpin_swapext_end;
+
+static bool notrace vpin_from_swapext(unsigned long parent_ip)
+{
+	return parent_ip >= READ_ONCE(vpin_swapext_start) &&
+	       parent_ip < READ_ONCE(vpin_swapext_end);
+}
+
+/*
+ * filemap_write_and_wait_range(struct address_space *, ...) called by
+ * xfs_swap_extents() (its inlined xfs_swap_extent_flush()), which holds
+ * both files' i_rwsem there and goes on to drop their pages and swap their
+ * blocks. XFS_IOC_SWAPEXT refuses swap files before it takes i_rwsem: a
+ * swap that then waited for i_rwsem while an exclusive lease was granted
+ * (the grant holds i_rwsem) is refused here, before it changes anything.
+ */
+VPIN_HOOK(vpin_hook_write_and_wait)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && vpin_from_swapext(parent_ip) &&
+	    vpin_inode_protected(VPIN_ARG(regs, 0, struct address_space *)->host))
+		vpin_refuse(regs);
+}
+
 /* fiemap_fill_next_extent(struct fiemap_extent_info *, ...): protect.c */
 VPIN_HOOK(vpin_hook_fiemap_fill)
 {
@@ -536,6 +562,7 @@ static struct vpin_hook vpin_hooks[] = {
 	{ NULL, "fiemap_fill_next_extent", vpin_hook_fiemap_fill },
 	{ NULL, "file_modified", vpin_hook_file_modified },
 	{ NULL, "pin_user_pages_remote", vpin_hook_vfio_pin },
+	{ NULL, "filemap_write_and_wait_range", vpin_hook_write_and_wait },
 	{ "xfs", "xfs_file_remap_range", vpin_hook_remap },
 	{ "xfs", "xfs_exchange_range", vpin_hook_exchange, true },
 	{ "xfs", "xfs_file_fallocate", vpin_hook_fallocate },
@@ -595,6 +622,21 @@ static void vpin_hook_remove(struct vpin_hook *h)
 	h->active = false;
 }
 
+static int vpin_find_function(const char *name, unsigned long *start,
+			      unsigned long *end);
+
+static void vpin_swapext_find(void)
+{
+	unsigned long start, end;
+
+	if (vpin_find_function("xfs_swap_extents", &start, &end)) {
+		pr_warn("xfs_swap_extents not found: an XFS_IOC_SWAPEXT that waited for an exclusive grant is not refused\n");
+		return;
+	}
+	WRITE_ONCE(vpin_swapext_start, start);
+	WRITE_ONCE(vpin_swapext_end, end);
+}
+
 /*
  * Hook the functions of a file system type. They live in its module, which
  * is certainly loaded while one of its files is open; it stays loaded until
@@ -622,6 +664,9 @@ int vpin_hook_fs(struct file_system_type *type)
 		if (h->fs && !h->active && !strcmp(h->fs, name))
 			ret = vpin_hook_install(h, type->owner);
 	}
+	/* The xfs module stays loaded from now on: its function stays put. */
+	if (!ret && !strcmp(name, "xfs") && !READ_ONCE(vpin_swapext_end))
+		vpin_swapext_find();
 	mutex_unlock(&vpin_hooks_lock);
 	return ret;
 }

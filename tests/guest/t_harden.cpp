@@ -956,6 +956,69 @@ TEST("ext4-pagecache: a hole punch admitted before an exclusive grant and run af
 	grant_races_punch(vt::ext4_pagecache);
 }
 
+// The same race for XFS_IOC_SWAPEXT, which refuses swap files (and so
+// protected files) before it takes the inodes' i_rwsem: a swap admitted
+// before an exclusive grant and run after it is refused with ETXTBSY
+// before it drops the protected file's pages or swaps its blocks.
+void grant_races_swapext(const vt::FsKind &k)
+{
+	vt::Mount m(k);
+	const std::string path = m.path("f"), tmp = m.path("f.tmp");
+	vt::Fd fd = vt::make_file(path, pages(file_pages));
+	vt::make_file(tmp, pages(file_pages), 7);
+	struct stat before{};
+	CHECK_OK(fstat(fd.get(), &before));
+	auto s = vt::open_session();
+	// The first lease on a file system installs its hooks: done here.
+	{
+		vt::Fd warm = vt::make_file(m.path("warm"), pages(1));
+		uint64_t id = 0;
+		CHECK_OK(vt::lease(s.get(), warm.get(), VPIN_LEASE_EXCLUSIVE, &id));
+		CHECK_OK(vt::unlease(s.get(), id));
+	}
+	LockedByWrite locked(fd.get());
+
+	std::atomic<int> lease_ret{1}, lease_errno{0}, swap_errno{0};
+	std::atomic<long> swap_ret{1};
+	uint64_t id = 0;
+	std::thread grant([&] {
+		const int r = vt::lease(s.get(), fd.get(), VPIN_LEASE_EXCLUSIVE, &id);
+		lease_errno = errno;
+		lease_ret = r;
+	});
+	usleep(300000);
+	CHECK_EQ(lease_ret.load(), 1);		// queued for i_rwsem
+	std::thread swap([&] {
+		vt::Fd t = open_file(path, O_RDWR), o = open_file(tmp, O_RDWR);
+		const long r = vt::swapext(t.get(), o.get(), offset(file_pages));
+		swap_errno = errno;
+		swap_ret = r;
+	});
+	usleep(300000);
+	CHECK_EQ(swap_ret.load(), 1L);		// admitted, queued behind the grant
+	locked.release();
+	grant.join();
+	swap.join();
+	if (lease_ret)
+		tap::fail("the grant failed: " + tap::errno_name(lease_errno), __FILE__, __LINE__);
+	CHECK_EQ(swap_ret.load(), -1L);
+	CHECK_EQ(swap_errno.load(), ETXTBSY);
+	struct stat after{};
+	CHECK_OK(fstat(fd.get(), &after));
+	CHECK_EQ(after.st_blocks, before.st_blocks);
+	CHECK_OK(vt::unlease(s.get(), id));
+}
+
+TEST("xfs-dax: an XFS_IOC_SWAPEXT admitted before an exclusive grant and run after it is ETXTBSY")
+{
+	grant_races_swapext(vt::xfs_dax);
+}
+
+TEST("xfs-pagecache: an XFS_IOC_SWAPEXT admitted before an exclusive grant and run after it is ETXTBSY")
+{
+	grant_races_swapext(vt::xfs_pagecache);
+}
+
 // Is the page at addr mapped in this process (/proc/self/pagemap)?
 bool mapped(const char *addr)
 {

@@ -242,12 +242,17 @@ static loff_t vpin_dedupe_break(struct file *src_file, loff_t src_pos,
 	loff_t ret;
 
 	ret = vpin_break_dest(dst_file, vpin_may_dedupe_into(dst_file), &token);
-	/* The result becomes a per-range status: no restart from there. */
-	if (ret == -ERESTARTSYS)
-		ret = -EINTR;
 	if (!ret)
 		ret = vfs_dedupe_file_range_one(src_file, src_pos, dst_file,
 						dst_pos, len, remap_flags);
+	/*
+	 * The result becomes a per-range status, from which nothing restarts:
+	 * neither the break's wait nor the file system's own wait for DAX
+	 * pages (xfs_break_dax_layouts(), once a signal ended the break) may
+	 * leave -ERESTARTSYS there.
+	 */
+	if (ret == -ERESTARTSYS)
+		ret = -EINTR;
 	vpin_break_done(token);
 	module_put(THIS_MODULE);
 	return ret;

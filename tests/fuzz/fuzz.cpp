@@ -85,6 +85,7 @@ namespace {
 constexpr size_t kPage = 4096;
 constexpr int kMaxProcs = 32;
 constexpr int kErrMax = 134; // errno values counted one by one; above: "other"
+constexpr int kErestartsys = 512; // ERESTARTSYS, which user space must never see
 constexpr int kFiles = 3;    // data files per worker and directory
 constexpr size_t kFilePages = 16;
 constexpr size_t kMaxFilePages = 64;
@@ -2634,7 +2635,15 @@ void Worker::op_dedupe()
 		return;
 	for (size_t i = 0; i < ndest; i++) {
 		const int status = range->info[i].status;
-		if (status < 0) {
+		if (status == -kErestartsys) {
+			// The kernel's own: xfs_break_dax_layouts() waits for a DAX
+			// page someone (trinity's vmsplice, say) holds, a signal
+			// ends the wait with -ERESTARTSYS, and vfs_dedupe_file_range()
+			// stores that as the range's status (vpin's wrapper, for a
+			// file with breakable leases, makes it -EINTR).
+			note("status ERESTARTSYS (the kernel's dedupe status)");
+			count(OpDedupe, EINTR);
+		} else if (status < 0) {
 			note("status %s", errno_name(-status).c_str());
 			check(OpDedupe, -1, -status);
 		} else if (status == FILE_DEDUPE_RANGE_SAME && range->info[i].bytes_deduped > 0 &&

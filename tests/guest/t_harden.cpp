@@ -29,6 +29,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace {
@@ -1017,6 +1018,63 @@ TEST("xfs-dax: an XFS_IOC_SWAPEXT admitted before an exclusive grant and run aft
 TEST("xfs-pagecache: an XFS_IOC_SWAPEXT admitted before an exclusive grant and run after it is ETXTBSY")
 {
 	grant_races_swapext(vt::xfs_pagecache);
+}
+
+// FIDEDUPERANGE reports each range's error as its status, from which
+// nothing restarts. Into a breakably leased DAX file whose page another
+// holder keeps (a vmsplice into a pipe), the break revokes the lease and
+// then xfs waits, interruptibly, for that page; a signal ends the wait,
+// and the range's status must say EINTR, never ERESTARTSYS (512).
+void on_usr1(int) {}
+
+TEST("xfs-dax: a FIDEDUPERANGE into a leased file interrupted in the wait for a held DAX page says EINTR")
+{
+	vt::BreakTime bt(200);
+	vt::Mount m(vt::xfs_dax);
+	// The destination first: xfs waits interruptibly only for the
+	// lower-numbered inode of the two (it spins for the other).
+	const std::string dst = m.path("f"), src = m.path("g");
+	vt::Fd d = vt::make_file(dst, pages(file_pages));
+	vt::Fd sfd = vt::make_file(src, pages(file_pages));
+	struct stat sd{}, ss{};
+	CHECK_OK(fstat(d.get(), &sd));
+	CHECK_OK(fstat(sfd.get(), &ss));
+	if (sd.st_ino > ss.st_ino)
+		tap::skip("the destination got the higher inode number");
+	vt::Map map(pages(file_pages), PROT_READ | PROT_WRITE, MAP_SHARED, d.get(), 0);
+	map.data()[0] = map.data()[0];
+	int pipefd[2];
+	CHECK_OK(pipe(pipefd));
+	vt::Fd rd(pipefd[0]), wr(pipefd[1]);
+	iovec iov{map.data(), pages(1)};
+	CHECK_EQ(vmsplice(wr.get(), &iov, 1, 0), static_cast<ssize_t>(pages(1)));
+
+	auto s = vt::open_session();
+	uint64_t lease = 0;
+	CHECK_OK(vt::lease(s.get(), d.get(), VPIN_LEASE_BREAKABLE, &lease));
+	count_sigbus();
+	const pid_t child = fork();
+	if (child == 0) {
+		struct sigaction sa = {};
+		sa.sa_handler = on_usr1;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, nullptr);
+		vt::Fd sf = open_file(src, O_RDONLY), df = open_file(dst, O_RDWR);
+		const long r = vt::dedupe(sf.get(), 0, df.get(), 0, pages(1));
+		_exit(r < 0 ? (errno == EINTR ? 10 : errno == 512 ? 11 : 12) : 13);
+	}
+	// The break revokes the lease after 200 ms; then xfs waits for the page.
+	usleep(1500000);
+	int status = 0;
+	CHECK_EQ(waitpid(child, &status, WNOHANG), 0);	// still waiting
+	CHECK_OK(kill(child, SIGUSR1));
+	CHECK_EQ(waitpid(child, &status, 0), child);
+	CHECK(WIFEXITED(status));
+	const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (code != 10)
+		tap::fail(code == 11 ? "the range's status was ERESTARTSYS" :
+				       "the dedupe did not end with EINTR (exit " + std::to_string(code) + ")",
+			  __FILE__, __LINE__);
 }
 
 // Is the page at addr mapped in this process (/proc/self/pagemap)?

@@ -1075,7 +1075,8 @@ int vpin_policy_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	set = vpin_rules_get();
 	gen = vpin_generation;
 	mutex_unlock(&vpin_rules_mutex);
-	cb->seq = lower_32_bits(gen) | 1;
+	/* Never 0 (no check), and distinct for consecutive generations. */
+	cb->seq = (u32)(gen % U32_MAX) + 1;
 	if (!cb->args[3] || cb->args[3] == gen + 1) {
 		cb->args[3] = gen + 1;
 		ret = vpin_policy_dump_set(skb, cb, set, gen);

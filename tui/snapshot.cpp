@@ -43,7 +43,7 @@ nlohmann::ordered_json json_snapshot(const vpin::State &state, const Host &host,
     doc["policy"] = nlohmann::ordered_json::parse(policy.str());
     auto usage = nlohmann::ordered_json::array();
     for (const auto &[uid, use] : state.usage())
-        usage.push_back(vpin::print::json(vpin::print::record(use, user_name(uid))));
+        usage.push_back(vpin::print::json(vpin::print::record(use, vpin::user_name(uid))));
     doc["usage"] = std::move(usage);
     // As 'pinctl monitor -t -j' prints them.
     auto events = nlohmann::ordered_json::array();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "view.hpp"
 
+#include <vpin/policy.hpp>
 #include <vpin/print.hpp>
 #include <vpin/size.hpp>
 #include <vpin/version.hpp>
@@ -16,7 +17,6 @@
 #include <unordered_map>
 #include <utility>
 
-#include <pwd.h>
 #include <unistd.h>
 
 namespace pintop {
@@ -347,21 +347,6 @@ std::vector<std::string> header(const vpin::State &state, const Host &host, Time
     return lines;
 }
 
-std::optional<std::string> user_name(std::uint32_t uid)
-{
-    const long hint = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-    std::vector<char> buffer(hint > 0 ? static_cast<std::size_t>(hint) : 1024);
-    passwd entry{};
-    passwd *found = nullptr;
-    int error = 0;
-    while ((error = ::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found)) == ERANGE &&
-           buffer.size() < (1u << 20))
-        buffer.resize(buffer.size() * 2);
-    if (error != 0 || !found)
-        return std::nullopt;
-    return std::string{entry.pw_name};
-}
-
 View::View(Tab tab) : tab_{tab}
 {
 }
@@ -645,7 +630,7 @@ const std::string &View::user(std::uint32_t uid) const
 {
     auto it = users_.find(uid);
     if (it == users_.end())
-        it = users_.emplace(uid, user_name(uid).value_or("")).first;
+        it = users_.emplace(uid, vpin::user_name(uid).value_or("")).first;
     return it->second;
 }
 
@@ -874,7 +859,7 @@ std::vector<std::string> View::detail(const vpin::State &state, Time now) const
     case Kind::usage:
         if (const auto it = state.usage().find(item->id); it != state.usage().end()) {
             out << "Usage of uid " << item->id << "\n\n";
-            object(vpin::print::record(it->second, user_name(item->id)));
+            object(vpin::print::record(it->second, vpin::user_name(item->id)));
         }
         break;
     case Kind::heading: break;

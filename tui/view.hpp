@@ -132,8 +132,6 @@ struct Host {
 // the lease breaks under way with their countdowns.
 [[nodiscard]] std::vector<std::string> header(const vpin::State &state, const Host &host,
                                               vpin::State::Time now);
-// The name of a uid, if the user database has one.
-[[nodiscard]] std::optional<std::string> user_name(std::uint32_t uid);
 
 class View {
 public:

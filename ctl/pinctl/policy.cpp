@@ -18,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#include <pwd.h>
 #include <unistd.h>
 
 namespace pinctl {
@@ -28,22 +27,6 @@ namespace {
 struct Options {
     std::string file;
 };
-
-// The name of a uid, if the user database has one.
-std::optional<std::string> user_name(std::uint32_t uid)
-{
-    const long hint = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-    std::vector<char> buffer(hint > 0 ? static_cast<std::size_t>(hint) : 1024);
-    passwd entry{};
-    passwd *found = nullptr;
-    int error = 0;
-    while ((error = ::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found)) == ERANGE &&
-           buffer.size() < (1u << 20))
-        buffer.resize(buffer.size() * 2);
-    if (error != 0 || !found)
-        return std::nullopt;
-    return std::string{entry.pw_name};
-}
 
 int show(vpin::print::Format format)
 {
@@ -57,7 +40,7 @@ int usage(vpin::print::Format format)
     vpin::Netlink netlink;
     std::vector<vpin::print::Record> rows;
     for (const auto &usage : netlink.usage())
-        rows.push_back(vpin::print::record(usage, user_name(usage.uid)));
+        rows.push_back(vpin::print::record(usage, vpin::user_name(usage.uid)));
     vpin::print::table(std::cout, vpin::print::record(vpin::Usage{}), rows, format);
     return EXIT_SUCCESS;
 }

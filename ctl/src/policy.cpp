@@ -133,6 +133,20 @@ std::optional<std::uint32_t> lookup_id(const std::string &name, Lookup lookup)
 
 } // namespace
 
+std::optional<std::string> user_name(std::uint32_t uid)
+{
+    std::vector<char> buffer(1024);
+    passwd entry{};
+    passwd *found = nullptr;
+    int error = 0;
+    while ((error = ::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found)) == ERANGE &&
+           buffer.size() < (std::size_t{1} << 20))
+        buffer.resize(buffer.size() * 2);
+    if (error != 0 || !found)
+        return std::nullopt;
+    return std::string{entry.pw_name};
+}
+
 NameResolver system_names()
 {
     return {

@@ -111,6 +111,8 @@ struct NameResolver {
     std::function<std::optional<std::uint32_t>(const std::string &)> group;
 };
 [[nodiscard]] NameResolver system_names();
+// The name of a uid, if the user database has one (getpwuid_r).
+[[nodiscard]] std::optional<std::string> user_name(std::uint32_t uid);
 
 // Parses and validates a configuration (every check the module makes, so
 // that a file pind accepts is one the module accepts). `file` names the

@@ -933,6 +933,7 @@ struct Mapping {
 	bool shared;
 	MapKind kind;
 	bool dax = false;
+	bool dontfork = false;	// some of it is MADV_DONTFORK: absent in a forked child
 	dev_t dev = 0;
 	ino_t ino = 0;
 	std::string what;
@@ -1866,7 +1867,8 @@ void Worker::op_madvise()
 	const size_t n = static_cast<size_t>(rng_.range(1, pages - first));
 	note("madvise(%s +%zu, %zu pages, %d)", m->what.c_str(), first, n, a);
 	int r = ::madvise(reinterpret_cast<void *>(m->addr + first * kPage), n * kPage, a);
-	check(OpMadvise, r, errno);
+	if (check(OpMadvise, r, errno) && a == MADV_DONTFORK)
+		m->dontfork = true;
 }
 
 void Worker::op_touch()
@@ -2914,6 +2916,10 @@ void Worker::op_fork()
 	rng_ = Rng(child_seed);
 	for (auto &s : sessions_)
 		s.own = false;
+	// What was MADV_DONTFORK is not mapped here: a later mmap may reuse
+	// its addresses. Forget all of such a mapping (what is left of it
+	// stays mapped, so no mmap reuses that either).
+	std::erase_if(maps_, [](const Mapping &m) { return m.dontfork; });
 	nl_ = Genl();
 	nlev_ = Genl();
 	family_ = 0;

@@ -4,14 +4,17 @@
  * usage per uid that its quotas count ("Policies" in uapi/linux/vpin.h).
  *
  * Locking: the active set is published with RCU and reference counted. A
- * request takes a reference, judges (it may sleep to walk the file's
- * parent directories) and drops it; the set itself is never changed, only
- * replaced, under vpin_rules_mutex. Usage lives in a hash table under
+ * request judges under rcu_read_lock() alone, without sleeping (the file's
+ * parent directories are walked as d_path() walks them); the dumps, which
+ * sleep, take a reference. The set itself is never changed, only replaced,
+ * under vpin_rules_mutex, and freed only after a grace period and its last
+ * reference. Usage lives in a hash table under
  * vpin_usage_lock, a spinlock held for bounded work only, under which a
  * quota check and its charge happen together. The check runs once per
  * request, never per page.
  */
 
+#include <linux/bsearch.h>
 #include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
@@ -22,6 +25,7 @@
 #include <linux/namei.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/seqlock.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -93,10 +97,11 @@ struct vpin_key {
 struct vpin_rules {
 	struct kref ref;
 	u64 generation;
-	bool has_paths;
 	u32 nrules;
 	u32 nkeys;
 	struct vpin_key *keys;		/* sorted */
+	u32 ndevs;
+	dev_t *devs;			/* those of VPIN_KEY_DIR keys, sorted */
 	struct vpin_rule defaults;
 	struct vpin_rule rules[];
 };
@@ -116,6 +121,7 @@ static void vpin_rules_free(struct vpin_rules *set)
 			kfree(r->paths[j]);
 	}
 	kvfree(set->keys);
+	kvfree(set->devs);
 	kvfree(set);
 }
 
@@ -229,26 +235,12 @@ static bool vpin_cred_in_group(const struct cred *cred, kgid_t gid)
 	return false;
 }
 
-/* The directories above a file on its file system, the file first. */
-struct vpin_ancestry {
-	unsigned int n;
-	struct vpin_dir *dirs;
-};
-
-static bool vpin_ancestry_has(const struct vpin_ancestry *a,
-			      const struct vpin_dir *dir)
-{
-	unsigned int i;
-
-	for (i = 0; i < a->n; i++)
-		if (a->dirs[i].dev == dir->dev && a->dirs[i].ino == dir->ino)
-			return true;
-	return false;
-}
-
+/*
+ * Whether @r's users and groups admit @cred. Its paths were matched by the
+ * index: a rule with paths is found only under one of its directories.
+ */
 static bool vpin_rule_matches(const struct vpin_rule *r,
-			      const struct cred *cred,
-			      const struct vpin_ancestry *a)
+			      const struct cred *cred)
 {
 	u32 i;
 
@@ -266,19 +258,9 @@ static bool vpin_rule_matches(const struct vpin_rule *r,
 		if (i == r->ngroups)
 			return false;
 	}
-	if (r->npaths) {
-		if (!a)
-			return false;
-		for (i = 0; i < r->npaths; i++)
-			if (vpin_ancestry_has(a, &r->dirs[i]))
-				break;
-		if (i == r->npaths)
-			return false;
-	}
 	return true;
 }
 
-/* The first rule that matches, or the defaults. */
 static int vpin_key_cmp(const void *l, const void *r)
 {
 	const struct vpin_key *x = l, *y = r;
@@ -295,9 +277,8 @@ static int vpin_key_cmp(const void *l, const void *r)
 }
 
 /* Lower *@best to the first rule under the key that matches, if any. */
-static void vpin_rules_try(struct vpin_rules *set, u32 kind, u64 a, u64 b,
-			   const struct cred *cred,
-			   const struct vpin_ancestry *anc, u32 *best)
+static void vpin_rules_try(const struct vpin_rules *set, u32 kind, u64 a,
+			   u64 b, const struct cred *cred, u32 *best)
 {
 	struct vpin_key want = { .kind = kind, .a = a, .b = b };
 	u32 lo = 0, hi = set->nkeys, mid;
@@ -315,36 +296,98 @@ static void vpin_rules_try(struct vpin_rules *set, u32 kind, u64 a, u64 b,
 
 		if (k->kind != kind || k->a != a || k->b != b || k->rule >= *best)
 			return;
-		if (vpin_rule_matches(&set->rules[k->rule], cred, anc)) {
+		if (vpin_rule_matches(&set->rules[k->rule], cred)) {
 			*best = k->rule;
 			return;
 		}
 	}
 }
 
-/* The first rule that matches, or the defaults. */
-static struct vpin_rule *vpin_rules_match(struct vpin_rules *set,
-					  const struct cred *cred,
-					  const struct vpin_ancestry *a)
+static int vpin_dev_cmp(const void *l, const void *r)
+{
+	dev_t x = *(const dev_t *)l, y = *(const dev_t *)r;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether a rule names a directory on the file system @dev. */
+static bool vpin_rules_name_dev(const struct vpin_rules *set, dev_t dev)
+{
+	return bsearch(&dev, set->devs, set->ndevs, sizeof(*set->devs),
+		       vpin_dev_cmp);
+}
+
+/*
+ * Lower *@best to the first rule that names a directory above @file on its
+ * file system (or the file itself). The walk follows d_parent under RCU,
+ * as d_path() does, and is repeated with rename_lock held if a rename
+ * moved anything meanwhile: whatever mount, namespace, chroot or link the
+ * caller reached the file through, its parents on the file system are the
+ * same, and nothing is looked up by name.
+ */
+static void vpin_rules_try_dirs(const struct vpin_rules *set,
+				const struct cred *cred, struct file *file,
+				u32 *best)
+{
+	const struct dentry *d;
+	u32 found;
+	int seq = 0;
+
+	if (!vpin_rules_name_dev(set, file_inode(file)->i_sb->s_dev))
+		return;
+restart:
+	found = *best;
+	read_seqbegin_or_lock(&rename_lock, &seq);
+	d = file->f_path.dentry;
+	for (;;) {
+		const struct inode *inode = READ_ONCE(d->d_inode);
+
+		if (inode)
+			vpin_rules_try(set, VPIN_KEY_DIR, d->d_sb->s_dev,
+				       inode->i_ino, cred, &found);
+		if (IS_ROOT(d))
+			break;
+		d = READ_ONCE(d->d_parent);
+	}
+	if (need_seqretry(&rename_lock, seq)) {
+		seq = 1;
+		goto restart;
+	}
+	done_seqretry(&rename_lock, seq);
+	*best = found;
+}
+
+/*
+ * The first rule of @set that matches a request with @cred for @file
+ * (NULL: memory that is not a file's), as an index, nrules for the
+ * defaults. Under rcu_read_lock() or a reference, which keep @set.
+ */
+static u32 vpin_rules_match(const struct vpin_rules *set,
+			    const struct cred *cred, struct file *file)
 {
 	const struct group_info *gi = cred->group_info;
 	u32 best = set->nrules;
 	unsigned int i;
 
-	vpin_rules_try(set, VPIN_KEY_ALWAYS, 0, 0, cred, a, &best);
-	vpin_rules_try(set, VPIN_KEY_USER, __kuid_val(cred->uid), 0, cred, a,
+	vpin_rules_try(set, VPIN_KEY_ALWAYS, 0, 0, cred, &best);
+	vpin_rules_try(set, VPIN_KEY_USER, __kuid_val(cred->uid), 0, cred,
 		       &best);
-	vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(cred->gid), 0, cred, a,
+	vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(cred->gid), 0, cred,
 		       &best);
-	vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(cred->egid), 0, cred, a,
+	vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(cred->egid), 0, cred,
 		       &best);
 	for (i = 0; gi && i < gi->ngroups; i++)
 		vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(gi->gid[i]), 0,
-			       cred, a, &best);
-	for (i = 0; a && i < a->n; i++)
-		vpin_rules_try(set, VPIN_KEY_DIR, a->dirs[i].dev, a->dirs[i].ino,
-			       cred, a, &best);
-	return best < set->nrules ? &set->rules[best] : &set->defaults;
+			       cred, &best);
+	if (file)
+		vpin_rules_try_dirs(set, cred, file, &best);
+	return best;
+}
+
+/* A rule of @set by its index; nrules is the defaults. */
+static struct vpin_rule *vpin_rules_rule(struct vpin_rules *set, u32 i)
+{
+	return i < set->nrules ? &set->rules[i] : &set->defaults;
 }
 
 /* Build the index of a parsed set. */
@@ -386,51 +429,23 @@ static int vpin_rules_index(struct vpin_rules *set)
 		}
 	}
 	sort(set->keys, set->nkeys, sizeof(*set->keys), vpin_key_cmp, NULL);
-	return 0;
-}
 
-/*
- * Walk from the file up through its parent directories to the root of its
- * file system. Whatever mount, namespace, chroot or link the caller reached
- * the file through, its parents on the file system are the same; nothing
- * is looked up by name.
- */
-static int vpin_ancestry_of(struct file *file, struct vpin_ancestry *a)
-{
-	struct dentry *d = dget(file->f_path.dentry), *parent;
-	unsigned int cap = 16;
-	void *more;
+	/* The file systems of the directories, sorted as their keys are. */
+	for (i = 0, n = 0; i < set->nkeys; i++)
+		n += set->keys[i].kind == VPIN_KEY_DIR;
+	if (!n)
+		return 0;
+	set->devs = kvmalloc_array(n, sizeof(*set->devs), GFP_KERNEL_ACCOUNT);
+	if (!set->devs)
+		return -ENOMEM;
+	for (i = 0; i < set->nkeys; i++) {
+		const struct vpin_key *k = &set->keys[i];
 
-	a->n = 0;
-	a->dirs = kmalloc_array(cap, sizeof(*a->dirs), GFP_KERNEL);
-	if (!a->dirs)
-		goto nomem;
-	for (;;) {
-		if (a->n == cap) {
-			cap *= 2;
-			more = krealloc_array(a->dirs, cap, sizeof(*a->dirs),
-					      GFP_KERNEL);
-			if (!more)
-				goto nomem;
-			a->dirs = more;
-		}
-		a->dirs[a->n++] = (struct vpin_dir) {
-			.dev = d->d_sb->s_dev,
-			.ino = d_inode(d) ? d_inode(d)->i_ino : 0,
-		};
-		if (IS_ROOT(d))
-			break;
-		parent = dget_parent(d);
-		dput(d);
-		d = parent;
-		cond_resched();
+		if (k->kind == VPIN_KEY_DIR &&
+		    (!set->ndevs || set->devs[set->ndevs - 1] != k->a))
+			set->devs[set->ndevs++] = k->a;
 	}
-	dput(d);
 	return 0;
-nomem:
-	dput(d);
-	kfree(a->dirs);
-	return -ENOMEM;
 }
 
 /* Memory that is not a file's, for the rules: shmem, memfd, hugetlb. */
@@ -441,20 +456,18 @@ static bool vpin_file_is_memory(struct file *file)
 }
 
 static void vpin_policy_denied(struct vpin_session *s, struct vpin_usage *u,
-			       u32 op,
-			       struct file *file, const struct vpin_rules *set,
-			       struct vpin_rule *rule, int err)
+			       u32 op, struct file *file, const char *rule,
+			       int err)
 {
 	struct vpin_denial d = {
 		.uid = s->uid,
 		.pid = task_tgid_nr(current),
 		.op = op,
 		.file = file,
-		.rule = rule == &set->defaults ? "" : rule->name,
+		.rule = rule,
 		.error = -err,
 	};
 
-	atomic64_inc(&rule->denies);
 	if (!__ratelimit(&u->denied_rs)) {
 		atomic64_inc(&u->denied_suppressed);
 		return;
@@ -465,28 +478,49 @@ static void vpin_policy_denied(struct vpin_session *s, struct vpin_usage *u,
 }
 
 /*
+ * The rule that decides a request of @s, as vpin_rules_match() gives it.
+ * What decides a request without a file depends only on the set and the
+ * session's opener, so the session keeps it, tagged with the generation.
+ */
+#define VPIN_HINT_RULE GENMASK_ULL(15, 0)
+
+static u32 vpin_rules_decide(struct vpin_session *s,
+			     const struct vpin_rules *set, struct file *file)
+{
+	u64 tag = set->generation << 16, hint;
+	u32 rule;
+
+	BUILD_BUG_ON(VPIN_POLICY_MAX_RULES > VPIN_HINT_RULE);
+	if (file)
+		return vpin_rules_match(set, s->cred, file);
+	hint = atomic64_read(&s->policy_hint);
+	if ((hint & ~VPIN_HINT_RULE) == tag)
+		return hint & VPIN_HINT_RULE;
+	rule = vpin_rules_match(set, s->cred, NULL);
+	atomic64_set(&s->policy_hint, tag | rule);
+	return rule;
+}
+
+/*
  * Judge a request of @s for @op and charge @amount (VPIN_Q_*) to its uid's
- * usage. Without a rule set everything is allowed and only counted.
+ * usage. Without a rule set everything is allowed and only counted. It
+ * does not sleep: the set is held by RCU alone, which its replacement
+ * waits for.
  */
 static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
 			     u32 op, struct file *file, const u64 *amount,
 			     struct vpin_grant *grant)
 {
-	struct vpin_rules *set = vpin_rules_get();
-	struct vpin_ancestry ancestry = {}, *a = NULL;
+	struct file *named = file && !vpin_file_is_memory(file) ? file : NULL;
+	char name[VPIN_POLICY_NAME_MAX] = "";
 	struct vpin_rule *rule = NULL;
+	struct vpin_rules *set;
 	int ret = 0, q;
 
+	rcu_read_lock();
+	set = rcu_dereference(vpin_active);
 	if (set) {
-		if (file && set->has_paths && !vpin_file_is_memory(file)) {
-			ret = vpin_ancestry_of(file, &ancestry);
-			if (ret) {
-				vpin_rules_put(set);
-				return ret;
-			}
-			a = &ancestry;
-		}
-		rule = vpin_rules_match(set, s->cred, a);
+		rule = vpin_rules_rule(set, vpin_rules_decide(s, set, named));
 		atomic64_inc(&rule->hits);
 		if (op != VPIN_OP_SESSION && !(rule->allow & VPIN_ALLOW(op)))
 			ret = -EPERM;
@@ -506,15 +540,20 @@ static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
 			u->used[q] += amount[q];
 	spin_unlock(&vpin_usage_lock);
 
-	if (ret)
-		vpin_policy_denied(s, u, op, file, set, rule, ret);
-	else if (grant && rule)
+	if (ret) {
+		atomic64_inc(&rule->denies);
+		if (rule != &set->defaults)
+			strscpy(name, rule->name, sizeof(name));
+	} else if (grant && rule) {
 		*grant = (struct vpin_grant) {
 			.break_ms = rule->break_ms,
 			.on_revoke = rule->on_revoke,
 		};
-	kfree(ancestry.dirs);
-	vpin_rules_put(set);
+	}
+	rcu_read_unlock();
+
+	if (ret)
+		vpin_policy_denied(s, u, op, file, name, ret);
 	return ret;
 }
 
@@ -863,7 +902,6 @@ static struct vpin_rules *vpin_rules_parse(struct genl_info *info)
 				ret = -EINVAL;
 			}
 		}
-		set->has_paths |= set->rules[i].npaths > 0;
 		i++;
 	}
 	if (!ret)
@@ -1149,7 +1187,9 @@ static unsigned int vpin_usage_batch(struct netlink_callback *cb,
 static int vpin_put_usage(struct sk_buff *skb, const struct vpin_usage_row *row,
 			  struct vpin_rules *set)
 {
-	const struct vpin_rule *r = set ? vpin_rules_match(set, row->cred, NULL) : NULL;
+	const struct vpin_rule *r =
+		set ? vpin_rules_rule(set, vpin_rules_match(set, row->cred, NULL)) :
+		      NULL;
 	struct nlattr *nest = nla_nest_start(skb, VPIN_A_USAGE);
 
 	if (!nest ||

@@ -41,6 +41,7 @@ struct vpin_session {
 
 	const struct cred *cred;	/* the opener's: signals, policies */
 	struct vpin_usage *usage;	/* its uid's, for the policy's quotas */
+	atomic64_t policy_hint;		/* policy.c: its rule for memory */
 
 	/*
 	 * Protects everything below. Held for bounded work only: never across

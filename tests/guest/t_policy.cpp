@@ -313,6 +313,72 @@ TEST("paths: a prefix is a directory and what is below it; symlinks, renames and
 	}
 }
 
+TEST("one session's requests are judged by each new rule set as it is loaded")
+{
+	auto s = vt::open_session();
+	auto sa = vt::open_session();
+	check_errno_is(pin_anon(s.get()), 0, "anonymous pin without rules");
+	uint64_t last = 0;
+	for (int round = 0; round < 3; round++) {
+		{
+			vpin::Policy p;
+			p.defaults = allow(__VPIN_ALLOW_ALL);
+			vpin::Rule r = named("no-pin", 0);
+			r.users = {0};
+			p.rules = {r};
+			Rules rules(p);
+			CHECK(rules.generation() > last);
+			last = rules.generation();
+			check_errno_is(pin_anon(s.get()), EPERM, "anonymous pin, rule without pin");
+			check_errno_is(pin_memfd(sa.get()), EPERM, "memfd pin, rule without pin");
+		}
+		check_errno_is(pin_anon(s.get()), 0, "anonymous pin, rules cleared");
+		vpin::Policy p;
+		p.defaults = allow(VPIN_ALLOW_PIN);
+		Rules rules(p);
+		check_errno_is(pin_anon(s.get()), 0, "anonymous pin, defaults allow it");
+		check_errno_is(pin_memfd(sa.get()), 0, "memfd pin, defaults allow it");
+		last = rules.generation();
+	}
+}
+
+TEST("paths: a file 300 directories below a rule's directory is under it, renamed or not")
+{
+	for (const auto &k : {vt::ext4_dax, vt::xfs_dax}) {
+		vt::DaxFs fs(k.type, k.pmem);
+		const std::string root = fs.mountpoint();
+		CHECK_OK(mkdir((root + "/top").c_str(), 0755));
+		CHECK_OK(mkdir((root + "/elsewhere").c_str(), 0755));
+		std::string dir = root + "/top";
+		for (int i = 0; i < 300; i++) {
+			dir += "/d";
+			CHECK_OK(mkdir(dir.c_str(), 0755));
+		}
+		vt::make_file(dir + "/f", pages(1));
+
+		vpin::Policy p;
+		p.defaults = allow(VPIN_ALLOW_PIN);
+		vpin::Rule r = named("top", __VPIN_ALLOW_ALL);
+		r.paths = {root + "/top"};
+		p.rules = {r};
+		Rules rules(p);
+		auto s = vt::open_session();
+		vt::Fd f = open_file(dir + "/f", O_RDONLY);
+		uint64_t id = 0;
+		CHECK_OK(vt::lease(s.get(), f.get(), VPIN_LEASE_BREAKABLE, &id));
+		CHECK_OK(vt::unlease(s.get(), id));
+		// The whole chain moved out of /top: no longer under the rule.
+		CHECK_OK(rename((root + "/top/d").c_str(), (root + "/elsewhere/d").c_str()));
+		CHECK_ERRNO(vt::lease(s.get(), f.get(), VPIN_LEASE_BREAKABLE, &id), EPERM);
+		CHECK_OK(rename((root + "/elsewhere/d").c_str(), (root + "/top/d").c_str()));
+		CHECK_OK(vt::lease(s.get(), f.get(), VPIN_LEASE_BREAKABLE, &id));
+		CHECK_OK(vt::unlease(s.get(), id));
+		auto st = vpin::Netlink{}.policy();
+		CHECK_EQ(st.policy.rules.at(0).hits, 2u);
+		CHECK_EQ(st.policy.defaults.denies, 1u);
+	}
+}
+
 TEST("quotas count per uid across sessions and processes, and usage returns to zero")
 {
 	vpin::Policy p;

@@ -441,6 +441,57 @@ static int vpin_lock_range(struct vpin_session *s, struct vpin_kpin *pin,
 	return ret;
 }
 
+/* Pages pinned by one call of pin_user_pages_fast(), which counts in int. */
+#define VPIN_FAST_BATCH 65536UL
+
+/*
+ * Anonymous memory is pinned as io_uring pins its fixed buffers, by
+ * pin_user_pages_fast(), which walks the page tables without the mmap lock
+ * and takes it only for pages that need a fault. Called with the mmap lock
+ * held, for a range of no file; drops it for the pin and takes it again to
+ * check the range once more. Returns 0 with the lock held, every page
+ * pinned and, as checked now, the range still memory of no file and every
+ * page pinned an anonymous one. Otherwise (a file mapped over the range
+ * meanwhile, a page that is not anonymous, any failure) nothing is pinned,
+ * the lock is not held, *@slow is set and -EAGAIN tells the caller to pin
+ * under the lock as for any range, which gives every error its usual errno.
+ */
+static int vpin_pin_pages_fast(struct vpin_session *s, struct vpin_kpin *pin,
+			       bool *slow)
+{
+	unsigned int gup_flags = FOLL_LONGTERM;
+	struct vpin_range range = {};
+	unsigned long done = 0, i;
+	long got;
+
+	if (pin->flags & VPIN_PIN_F_WRITE)
+		gup_flags |= FOLL_WRITE;
+	mmap_read_unlock(s->mm);
+	while (done < pin->npages) {
+		if (fatal_signal_pending(current))
+			goto fallback;
+		got = pin_user_pages_fast(pin->addr + done * PAGE_SIZE,
+					  min(pin->npages - done, VPIN_FAST_BATCH),
+					  gup_flags, pin->pages + done);
+		if (got <= 0)
+			goto fallback;
+		done += got;
+	}
+	if (vpin_lock_range(s, pin, &range))
+		goto fallback;
+	for (i = 0; !range.file && i < pin->npages; i++)
+		if (!folio_test_anon(page_folio(pin->pages[i])))
+			break;
+	if (!range.file && i == pin->npages)
+		return 0;
+	mmap_read_unlock(s->mm);
+fallback:
+	if (done)
+		vpin_unpin_pages(pin, done);
+	*slow = true;
+	return -EAGAIN;
+}
+
 /*
  * Pin a range and return its id at @uid. No session lock is held while
  * pages are faulted in (that may wait for I/O, for a FUSE server, for a
@@ -455,6 +506,7 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 	struct file *judged = NULL;
 	struct vpin_kpin *pin;
 	unsigned int tries = 0;
+	bool slow = false;
 	long lease_id;
 	u32 id;
 	int ret;
@@ -522,6 +574,8 @@ retry:
 	pin->offset = range.offset;
 	if (pin->dax)
 		ret = vpin_fault_pages(s->mm, pin);
+	else if (!range.file && !slow)
+		ret = vpin_pin_pages_fast(s, pin, &slow);
 	else
 		ret = vpin_pin_pages(s->mm, pin);
 	if (ret == -EAGAIN)

@@ -392,27 +392,35 @@ static int vpin_dump_one_session(struct sk_buff *skb, struct netlink_callback *c
 	return 0;
 }
 
-/* Put the objects of one of a session's xarrays, from *next on. */
+/*
+ * Put the objects of one of a session's xarrays, from *next on, as many to
+ * a message as fit: a dump of 100,000 pins is a few hundred messages.
+ */
 static int vpin_dump_xa(struct sk_buff *skb, struct netlink_callback *cb,
 			struct vpin_session *s, struct xarray *xa,
 			unsigned long *next,
 			int (*put)(struct sk_buff *skb,
 				   const struct vpin_session *s, const void *obj))
 {
-	unsigned long id;
-	void *obj, *hdr;
+	void *obj, *hdr = NULL;
+	unsigned long id, n = 0;
+	int ret = 0;
 
 	xa_for_each_start(xa, id, obj, *next) {
-		if (vpin_nl_dump_put(skb, cb, &hdr))
+		if (!hdr && vpin_nl_dump_put(skb, cb, &hdr))
 			return -EMSGSIZE;
 		if (put(skb, s, obj)) {
-			genlmsg_cancel(skb, hdr);
-			return -EMSGSIZE;
+			ret = -EMSGSIZE;
+			break;
 		}
-		genlmsg_end(skb, hdr);
 		*next = id + 1;
+		n++;
 	}
-	return 0;
+	if (hdr && !n)
+		genlmsg_cancel(skb, hdr);
+	else if (hdr)
+		genlmsg_end(skb, hdr);
+	return ret;
 }
 
 static int vpin_put_pin_obj(struct sk_buff *skb, const struct vpin_session *s,

@@ -304,13 +304,17 @@ bool Netlink::transact(std::uint8_t cmd, Request req, bool dump,
 }
 
 template <typename T>
-std::vector<T> Netlink::dump(std::uint8_t cmd, Request request, T (*parse)(nlmsghdr *),
+std::vector<T> Netlink::dump(std::uint8_t cmd, Request request, std::vector<T> (*parse)(nlmsghdr *),
                              std::optional<std::uint64_t> session)
 {
     std::vector<T> objects;
     for (int attempt = 0; attempt < dump_attempts; attempt++) {
         objects.clear();
-        if (transact(cmd, request, true, session, [&](nlmsghdr *msg) { objects.push_back(parse(msg)); }))
+        if (transact(cmd, request, true, session, [&](nlmsghdr *msg) {
+                auto some = parse(msg);
+                objects.insert(objects.end(), std::make_move_iterator(some.begin()),
+                               std::make_move_iterator(some.end()));
+            }))
             return objects;
     }
     interrupted(request);
@@ -328,17 +332,19 @@ Status Netlink::status()
 
 std::vector<Session> Netlink::sessions()
 {
-    return dump(VPIN_CMD_GET_SESSIONS, Request::sessions, parse_session, std::nullopt);
+    return dump(
+        VPIN_CMD_GET_SESSIONS, Request::sessions,
+        +[](nlmsghdr *msg) { return std::vector<Session>{parse_session(msg)}; }, std::nullopt);
 }
 
 std::vector<Pin> Netlink::pins(std::optional<std::uint64_t> session)
 {
-    return dump(VPIN_CMD_GET_PINS, Request::pins, parse_pin, session);
+    return dump(VPIN_CMD_GET_PINS, Request::pins, parse_pins, session);
 }
 
 std::vector<Lease> Netlink::leases(std::optional<std::uint64_t> session)
 {
-    return dump(VPIN_CMD_GET_LEASES, Request::leases, parse_lease, session);
+    return dump(VPIN_CMD_GET_LEASES, Request::leases, parse_leases, session);
 }
 
 std::uint64_t Netlink::set_policy(const Policy *policy)
@@ -381,7 +387,9 @@ PolicyState Netlink::policy()
 
 std::vector<Usage> Netlink::usage()
 {
-    return dump(VPIN_CMD_GET_USAGE, Request::usage, parse_usage, std::nullopt);
+    return dump(
+        VPIN_CMD_GET_USAGE, Request::usage,
+        +[](nlmsghdr *msg) { return std::vector<Usage>{parse_usage(msg)}; }, std::nullopt);
 }
 
 EventSocket::EventSocket() : sock_{connect()}

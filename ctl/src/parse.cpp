@@ -364,9 +364,11 @@ Session parse_session(nlmsghdr *msg)
     return session;
 }
 
-Pin parse_pin(nlmsghdr *msg)
+namespace {
+
+Pin pin_of(nlattr *nest)
 {
-    const auto tb = parse_nest(parse_top(msg)[VPIN_A_PIN], pin_policy, "VPIN_A_PIN");
+    const auto tb = parse_nest(nest, pin_policy, "VPIN_A_PIN");
     Pin pin;
     get(pin.session, tb[VPIN_PIN_A_SESSION_ID]);
     get(pin.id, tb[VPIN_PIN_A_ID]);
@@ -381,9 +383,9 @@ Pin parse_pin(nlmsghdr *msg)
     return pin;
 }
 
-Lease parse_lease(nlmsghdr *msg)
+Lease lease_of(nlattr *nest)
 {
-    const auto tb = parse_nest(parse_top(msg)[VPIN_A_LEASE], lease_policy, "VPIN_A_LEASE");
+    const auto tb = parse_nest(nest, lease_policy, "VPIN_A_LEASE");
     Lease lease;
     get(lease.session, tb[VPIN_LEASE_A_SESSION_ID]);
     get(lease.id, tb[VPIN_LEASE_A_ID]);
@@ -396,6 +398,37 @@ Lease parse_lease(nlmsghdr *msg)
     get(lease.maps, tb[VPIN_LEASE_A_MAPS]);
     get(lease.referenced, tb[VPIN_LEASE_A_REFERENCED]);
     return lease;
+}
+
+// Every object nest of type `type` in a message (a dump packs as many as fit
+// into one), after checking all of its attributes.
+template <typename T>
+std::vector<T> each(nlmsghdr *msg, int type, T (*of)(nlattr *), const char *name)
+{
+    (void)parse_top(msg);
+    auto *genl = static_cast<genlmsghdr *>(nlmsg_data(msg));
+    std::vector<T> objects;
+    nlattr *attr = nullptr;
+    int rem = 0;
+    nla_for_each_attr(attr, genlmsg_attrdata(genl, 0), genlmsg_attrlen(genl, 0), rem) {
+        if (nla_type(attr) == type)
+            objects.push_back(of(attr));
+    }
+    if (objects.empty())
+        malformed(std::string{"no "} + name);
+    return objects;
+}
+
+} // namespace
+
+std::vector<Pin> parse_pins(nlmsghdr *msg)
+{
+    return each(msg, VPIN_A_PIN, pin_of, "VPIN_A_PIN");
+}
+
+std::vector<Lease> parse_leases(nlmsghdr *msg)
+{
+    return each(msg, VPIN_A_LEASE, lease_of, "VPIN_A_LEASE");
 }
 
 Event parse_event(nlmsghdr *msg)

@@ -9,7 +9,10 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
+#include <map>
+#include <set>
 #include <sys/mman.h>
 #include <vector>
 
@@ -24,10 +27,12 @@ public:
 	}
 
 	// Sends one request and returns the error of its ack (0: success); for a
-	// dump, the count of messages before NLMSG_DONE goes to *messages.
+	// dump, the count of messages before NLMSG_DONE goes to *messages, and
+	// every message to *every.
 	int request(uint16_t type, uint8_t cmd, uint16_t flags,
 		    const std::vector<char> &attrs = {}, int *messages = nullptr,
-		    std::vector<char> *reply = nullptr)
+		    std::vector<char> *reply = nullptr,
+		    std::vector<std::vector<char>> *every = nullptr)
 	{
 		std::vector<char> msg(NLMSG_LENGTH(GENL_HDRLEN) + attrs.size());
 		auto *nlh = reinterpret_cast<nlmsghdr *>(msg.data());
@@ -55,6 +60,9 @@ public:
 					return 0;
 				}
 				count++;
+				if (every)
+					every->emplace_back(reinterpret_cast<char *>(h),
+							    reinterpret_cast<char *>(h) + h->nlmsg_len);
 				if (reply && reply->empty())
 					reply->assign(reinterpret_cast<char *>(h),
 						      reinterpret_cast<char *>(h) + h->nlmsg_len);
@@ -118,6 +126,71 @@ TEST("GET_STATUS answers and the dumps list one pinned session")
 	CHECK_EQ(n, 1);
 	CHECK_EQ(nl.request(fam, VPIN_CMD_GET_SESSIONS, NLM_F_DUMP, {}, &n), 0);
 	CHECK_EQ(n, 1);
+}
+
+// The attributes of type `type` directly in [data, data + len).
+std::vector<const nlattr *> attrs_of(const char *data, size_t len, uint16_t type)
+{
+	std::vector<const nlattr *> out;
+	while (len >= NLA_HDRLEN) {
+		const auto *a = reinterpret_cast<const nlattr *>(data);
+		CHECK(a->nla_len >= NLA_HDRLEN && a->nla_len <= len);
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			out.push_back(a);
+		const size_t step = std::min<size_t>(NLA_ALIGN(a->nla_len), len);
+		data += step;
+		len -= step;
+	}
+	return out;
+}
+
+uint64_t member(const nlattr *nest, uint16_t type)
+{
+	const char *data = reinterpret_cast<const char *>(nest) + NLA_HDRLEN;
+	const auto found = attrs_of(data, nest->nla_len - NLA_HDRLEN, type);
+	CHECK_EQ(found.size(), size_t{1});
+	uint64_t v = 0;
+	std::memcpy(&v, reinterpret_cast<const char *>(found[0]) + NLA_HDRLEN,
+		    found[0]->nla_len - NLA_HDRLEN);
+	return v;
+}
+
+TEST("a pin dump packs many pins of one session into each message, every pin once")
+{
+	Genl nl;
+	const uint16_t fam = nl.family();
+	vt::Map m(vt::pages(4), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	m.touch();
+	auto a = vt::open_session(), b = vt::open_session();
+	constexpr uint64_t many = 3000, few = 3;
+	for (uint64_t i = 0; i < many; i++)
+		CHECK_OK(vt::pin(a.get(), m.addr() + vt::pages(i % 4), vt::pages(1), 0, nullptr));
+	for (uint64_t i = 0; i < few; i++)
+		CHECK_OK(vt::pin(b.get(), m.addr(), vt::pages(1), 0, nullptr));
+	std::vector<std::vector<char>> messages;
+	CHECK_EQ(nl.request(fam, VPIN_CMD_GET_PINS, NLM_F_DUMP, {}, nullptr, nullptr, &messages), 0);
+	std::map<uint64_t, std::set<uint64_t>> ids;
+	size_t pins = 0;
+	for (const auto &msg : messages) {
+		const auto *h = reinterpret_cast<const nlmsghdr *>(msg.data());
+		const char *data = msg.data() + NLMSG_LENGTH(GENL_HDRLEN);
+		const auto nests = attrs_of(data, h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), VPIN_A_PIN);
+		CHECK(!nests.empty());
+		const uint64_t session = member(nests[0], VPIN_PIN_A_SESSION_ID);
+		for (const auto *n : nests) {
+			CHECK_EQ(member(n, VPIN_PIN_A_SESSION_ID), session);
+			CHECK(ids[session].insert(member(n, VPIN_PIN_A_ID)).second);
+			pins++;
+		}
+	}
+	CHECK_EQ(pins, size_t{many + few});
+	CHECK_EQ(ids.size(), size_t{2});
+	// As many to a message as fit: a few dozen messages, not thousands.
+	if (messages.size() > many / 20)
+		tap::fail(std::to_string(messages.size()) + " messages for " +
+				  std::to_string(pins) + " pins",
+			  __FILE__, __LINE__);
+	tap::note(std::to_string(pins) + " pins in " + std::to_string(messages.size()) + " messages");
 }
 
 TEST("an unknown command is EOPNOTSUPP")

@@ -86,7 +86,7 @@ TEST_CASE("parse_session: every member")
     CHECK(session.leases == 1);
 }
 
-TEST_CASE("parse_pin: a file-backed DAX pin")
+TEST_CASE("parse_pins: a file-backed DAX pin")
 {
     test::Message msg{VPIN_CMD_GET_PINS};
     msg.begin(VPIN_A_PIN)
@@ -103,7 +103,9 @@ TEST_CASE("parse_pin: a file-backed DAX pin")
     file(msg, VPIN_PIN_A_FILE, 259u << 20 | 1, 12, "/mnt/e/f");
     msg.end();
 
-    const auto pin = vpin::parse_pin(msg.hdr());
+    const auto pins = vpin::parse_pins(msg.hdr());
+    REQUIRE(pins.size() == 1);
+    const auto &pin = pins[0];
     CHECK(pin.session == 3);
     CHECK(pin.id == 7);
     CHECK(pin.flags == VPIN_PIN_F_WRITE);
@@ -119,18 +121,48 @@ TEST_CASE("parse_pin: a file-backed DAX pin")
     CHECK(pin.file->path == "/mnt/e/f");
 }
 
-TEST_CASE("parse_pin: anonymous memory has no file")
+TEST_CASE("parse_pins: anonymous memory has no file")
 {
     test::Message msg{VPIN_CMD_GET_PINS};
     msg.begin(VPIN_A_PIN).u64(VPIN_PIN_A_SESSION_ID, 1).u32(VPIN_PIN_A_ID, 2).end();
 
-    const auto pin = vpin::parse_pin(msg.hdr());
-    CHECK(pin.id == 2);
-    CHECK_FALSE(pin.dax);
-    CHECK_FALSE(pin.file);
+    const auto pins = vpin::parse_pins(msg.hdr());
+    REQUIRE(pins.size() == 1);
+    CHECK(pins[0].id == 2);
+    CHECK_FALSE(pins[0].dax);
+    CHECK_FALSE(pins[0].file);
 }
 
-TEST_CASE("parse_lease: a breaking lease has a deadline")
+TEST_CASE("parse_pins: a message holds many pins, in order, among unknown attributes")
+{
+    test::Message msg{VPIN_CMD_GET_PINS};
+    for (std::uint32_t id = 1; id <= 100; id++) {
+        msg.begin(VPIN_A_PIN).u64(VPIN_PIN_A_SESSION_ID, 4).u32(VPIN_PIN_A_ID, id).end();
+        if (id == 50)
+            msg.u64(unknown_top, 1);
+    }
+    const auto pins = vpin::parse_pins(msg.hdr());
+    REQUIRE(pins.size() == 100);
+    for (std::uint32_t i = 0; i < 100; i++) {
+        CHECK(pins[i].session == 4);
+        CHECK(pins[i].id == i + 1);
+    }
+}
+
+TEST_CASE("parse_pins, parse_leases: one malformed object fails the whole message")
+{
+    test::Message msg{VPIN_CMD_GET_PINS};
+    msg.begin(VPIN_A_PIN).u64(VPIN_PIN_A_SESSION_ID, 1).u32(VPIN_PIN_A_ID, 1).end();
+    msg.begin(VPIN_A_PIN).u32(VPIN_PIN_A_SESSION_ID, 1).end(); // u64 expected
+    check_errno([](nlmsghdr *h) { (void)vpin::parse_pins(h); }, msg.hdr(), std::errc::bad_message);
+    test::Message leases{VPIN_CMD_GET_LEASES};
+    leases.begin(VPIN_A_LEASE).u32(VPIN_LEASE_A_ID, 1).end();
+    leases.begin(VPIN_A_LEASE).u32(VPIN_LEASE_A_SESSION_ID, 2).end(); // u64 expected
+    check_errno([](nlmsghdr *h) { (void)vpin::parse_leases(h); }, leases.hdr(),
+                std::errc::bad_message);
+}
+
+TEST_CASE("parse_leases: a breaking lease has a deadline")
 {
     test::Message msg{VPIN_CMD_GET_LEASES};
     msg.begin(VPIN_A_LEASE)
@@ -144,7 +176,9 @@ TEST_CASE("parse_lease: a breaking lease has a deadline")
     file(msg, VPIN_LEASE_A_FILE, 8u << 20 | 3, 99, "/mnt/x/f");
     msg.end();
 
-    const auto lease = vpin::parse_lease(msg.hdr());
+    const auto leases = vpin::parse_leases(msg.hdr());
+    REQUIRE(leases.size() == 1);
+    const auto &lease = leases[0];
     CHECK(lease.session == 3);
     CHECK(lease.id == 1);
     CHECK(lease.type == VPIN_LEASE_EXCLUSIVE);
@@ -182,7 +216,7 @@ TEST_CASE("parsers: a missing object nest is EBADMSG")
 {
     test::Message msg{VPIN_CMD_GET_PINS};
     msg.u64(VPIN_A_SESSION_ID, 1);
-    check_errno([](nlmsghdr *h) { (void)vpin::parse_pin(h); }, msg.hdr(), std::errc::bad_message);
+    check_errno([](nlmsghdr *h) { (void)vpin::parse_pins(h); }, msg.hdr(), std::errc::bad_message);
     check_errno([](nlmsghdr *h) { (void)vpin::parse_status(h); }, msg.hdr(), std::errc::bad_message);
 }
 
@@ -190,5 +224,5 @@ TEST_CASE("parsers: a member of the wrong size is EBADMSG")
 {
     test::Message msg{VPIN_CMD_GET_PINS};
     msg.begin(VPIN_A_PIN).u32(VPIN_PIN_A_SESSION_ID, 1).end(); // u64 expected
-    check_errno([](nlmsghdr *h) { (void)vpin::parse_pin(h); }, msg.hdr(), std::errc::bad_message);
+    check_errno([](nlmsghdr *h) { (void)vpin::parse_pins(h); }, msg.hdr(), std::errc::bad_message);
 }

@@ -59,7 +59,7 @@ private:
                   std::optional<std::uint64_t> session, const Handler &handler);
 
     template <typename T>
-    std::vector<T> dump(std::uint8_t cmd, Request request, T (*parse)(nlmsghdr *),
+    std::vector<T> dump(std::uint8_t cmd, Request request, std::vector<T> (*parse)(nlmsghdr *),
                         std::optional<std::uint64_t> session);
 
     detail::Socket sock_;

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 struct nl_msg;
 struct nlmsghdr;
@@ -19,8 +20,9 @@ namespace vpin {
 
 [[nodiscard]] Status parse_status(nlmsghdr *msg);
 [[nodiscard]] Session parse_session(nlmsghdr *msg);
-[[nodiscard]] Pin parse_pin(nlmsghdr *msg);
-[[nodiscard]] Lease parse_lease(nlmsghdr *msg);
+// The pins or leases of one message of a dump: one or more.
+[[nodiscard]] std::vector<Pin> parse_pins(nlmsghdr *msg);
+[[nodiscard]] std::vector<Lease> parse_leases(nlmsghdr *msg);
 [[nodiscard]] Event parse_event(nlmsghdr *msg);
 [[nodiscard]] Usage parse_usage(nlmsghdr *msg);
 // The reply to VPIN_CMD_SET_POLICY: the new set's generation.

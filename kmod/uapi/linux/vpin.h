@@ -261,9 +261,10 @@
  *
  * VPIN_CMD_GET_PINS (dump), VPIN_CMD_GET_LEASES (dump)
  *   Request: optional VPIN_A_SESSION_ID to list one session's objects.
- *   One message per object: VPIN_A_PIN (VPIN_PIN_A_*) or VPIN_A_LEASE
- *   (VPIN_LEASE_A_*). A lease being broken has VPIN_LEASE_STATE_BREAKING
- *   and VPIN_LEASE_A_BREAK_DEADLINE_MS.
+ *   Each message carries one or more objects of one session, as repeated
+ *   VPIN_A_PIN (VPIN_PIN_A_*) or VPIN_A_LEASE (VPIN_LEASE_A_*) attributes,
+ *   as many as fit; an orphaned lease comes alone. A lease being broken has
+ *   VPIN_LEASE_STATE_BREAKING and VPIN_LEASE_A_BREAK_DEADLINE_MS.
  *
  * VPIN_FILE_A_PATH is the path as the process that caused the message sees
  * it; events of a session released by an exiting process have an empty

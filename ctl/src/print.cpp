@@ -3,9 +3,11 @@
 #include <vpin/size.hpp>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <ctime>
+#include <iterator>
 #include <type_traits>
 
 namespace vpin::print {
@@ -29,14 +31,64 @@ bool is_number(const Field &field)
     return std::holds_alternative<std::uint64_t>(field.value);
 }
 
-void put(nlohmann::ordered_json &object, const std::string &key, const Value &value)
+void put(nlohmann::ordered_json &object, std::string_view key, const Value &value)
 {
     std::visit(
         [&](const auto &v) {
             if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>)
-                object[key] = nullptr;
+                object[std::string{key}] = nullptr;
             else
-                object[key] = v;
+                object[std::string{key}] = v;
+        },
+        value);
+}
+
+// A JSON string, escaped as nlohmann::json escapes it.
+void append_string(std::string &out, const std::string &s)
+{
+    const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+        return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20 &&
+               static_cast<unsigned char>(c) < 0x80;
+    });
+    if (plain) {
+        out += '"';
+        out += s;
+        out += '"';
+    } else {
+        out += nlohmann::json(s).dump();
+    }
+}
+
+void append_member(std::string &out, std::string_view key, const Value &value)
+{
+    if (out.back() != '{')
+        out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+    std::visit(
+        [&](const auto &v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>) {
+                out += "null";
+            } else if constexpr (std::is_same_v<T, bool>) {
+                out += v ? "true" : "false";
+            } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+                fmt::format_to(std::back_inserter(out), "{}", v);
+            } else if constexpr (std::is_same_v<T, std::string>) {
+                append_string(out, v);
+            } else {
+                out += '[';
+                for (std::size_t i = 0; i < v.size(); i++) {
+                    if (i)
+                        out += ',';
+                    if constexpr (std::is_same_v<T, std::vector<std::string>>)
+                        append_string(out, v[i]);
+                    else
+                        fmt::format_to(std::back_inserter(out), "{}", v[i]);
+                }
+                out += ']';
+            }
         },
         value);
 }
@@ -113,6 +165,17 @@ std::string pairs(const Record &record)
     return line;
 }
 
+void append_json(std::string &out, const Record &record)
+{
+    out += '{';
+    for (const auto &field : record) {
+        append_member(out, field.key, field.value);
+        if (!field.limit_key.empty())
+            append_member(out, field.limit_key, field.limit);
+    }
+    out += '}';
+}
+
 nlohmann::ordered_json json(const Record &record)
 {
     auto object = nlohmann::ordered_json::object();
@@ -150,7 +213,7 @@ void table(std::ostream &out, const Record &shape, const std::vector<Record> &ro
     const auto print_row = [&](const auto &cell) {
         std::string row;
         for (std::size_t c = 0; c < shape.size(); c++) {
-            const std::string value = cell(c);
+            const std::string value{cell(c)};
             const bool last = c + 1 == shape.size();
             if (c > 0)
                 row += "  ";
@@ -176,7 +239,7 @@ void object(std::ostream &out, const Record &record, Format format)
     for (const auto &field : record)
         width = std::max(width, field.key.size());
     for (const auto &field : record)
-        out << fmt::format("{:<{}} {}\n", field.key + ':', width + 1, text(field));
+        out << fmt::format("{:<{}} {}\n", std::string{field.key} + ':', width + 1, text(field));
 }
 
 std::string timestamp(Time time, Format format)

@@ -45,15 +45,17 @@ enum class Style {
     any,         // an empty list as "any" (a rule's match keys)
 };
 
+// Keys and headers name static strings (literals): a record is made per
+// row of a listing, which may have 100,000 rows.
 struct Field {
-    std::string key;    // JSON member and key=value key
-    std::string header; // table column title
+    std::string_view key;    // JSON member and key=value key
+    std::string_view header; // table column title
     Value value;
     Style style = Style::plain;
     // A bound the value counts against: with a limit_key, text shows
     // "value/limit" ("3/16", "3/-" when absent) and JSON carries the limit as
     // a member of its own after the value's.
-    std::string limit_key = {};
+    std::string_view limit_key = {};
     Value limit = {};
 };
 
@@ -108,9 +110,23 @@ void line(std::ostream &out, std::string_view name, const Record &record, Format
 // Every event name this build knows, in type order.
 [[nodiscard]] std::vector<std::string_view> event_names();
 
+// A record as one compact JSON object (as json(record).dump()), appended.
+void append_json(std::string &out, const Record &record);
+
 template <typename T>
 void list(std::ostream &out, const std::vector<T> &items, Format format)
 {
+    if (format == Format::json) {
+        // Streamed, one record at a time.
+        std::string document = "[";
+        for (const auto &item : items) {
+            if (document.size() > 1)
+                document += ',';
+            append_json(document, record(item));
+        }
+        out << document << "]\n";
+        return;
+    }
     std::vector<Record> rows;
     rows.reserve(items.size());
     for (const auto &item : items)

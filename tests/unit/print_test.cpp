@@ -55,6 +55,27 @@ TEST_CASE("print: pins as a table and as JSON")
           "\n");
 }
 
+TEST_CASE("print: a streamed JSON list is what the JSON document of its records dumps")
+{
+    const vpin::FileRef odd{8u << 20 | 1, 3, "/mnt/\"q\"\\b\ttab\x01\x7f/caf\xc3\xa9"};
+    const std::vector<vpin::Pin> pins{
+        {3, 7, VPIN_PIN_F_WRITE, 0x7f0000000000, 65536, 4096, 16, 1500, true, odd},
+        {12, 1, 0, 0x1000, 4096, 0, 1, 250, false, std::nullopt},
+    };
+    auto array = nlohmann::ordered_json::array();
+    for (const auto &p : pins)
+        array.push_back(vpin::print::json(vpin::print::record(p)));
+    CHECK(list(pins, Format::json) == array.dump() + "\n");
+    vpin::Rule rule;
+    rule.name = "r\"1";
+    rule.users = {0, 7};
+    rule.paths = {"/a", "/b\\c"};
+    rule.max_pinned = 1u << 20;
+    std::string streamed;
+    vpin::print::append_json(streamed, vpin::print::record(rule));
+    CHECK(streamed == vpin::print::json(vpin::print::record(rule)).dump());
+}
+
 TEST_CASE("print: an empty list is a header or an empty array")
 {
     CHECK(list(std::vector<vpin::Pin>{}, Format::text) ==

@@ -4,6 +4,7 @@
 // the faults that map 64 MiB, with 2 MiB and with 4 KiB entries. Prints one
 // line per figure: min, median and max of the runs in ms, and the ratio of
 // the median to anonymous memory's. Run by tests/bench/run (make bench).
+#include "bench.hpp"
 #include "tap.hpp"
 #include "util.hpp"
 #include "verbs.hpp"
@@ -23,43 +24,20 @@ using vt::pages;
 constexpr size_t npages = 16384;	// 64 MiB
 constexpr int runs = 7;
 
-struct Figure {
-	double min, median, max;
-};
-
-Figure measure(const std::function<void()> &setup, const std::function<void()> &timed,
-	       const std::function<void()> &teardown)
-{
-	std::vector<double> ms;
-	for (int i = 0; i < runs; i++) {
-		setup();
-		const int64_t t0 = vt::now_ns();
-		timed();
-		ms.push_back(static_cast<double>(vt::now_ns() - t0) / 1e6);
-		teardown();
-	}
-	std::sort(ms.begin(), ms.end());
-	return {ms.front(), ms[ms.size() / 2], ms.back()};
-}
-
-void print(const char *name, const Figure &f, const Figure *ref)
-{
-	std::printf("%-46s %9.2f %9.2f %9.2f", name, f.min, f.median, f.max);
-	if (ref)
-		std::printf("   %6.2fx", f.median / ref->median);
-	std::printf("\n");
-}
-
 void touch(const char *p, size_t length)
 {
 	for (size_t i = 0; i < length; i += pages(1))
 		(void)*static_cast<const volatile char *>(p + i);
 }
 
-int bench()
+void run()
 {
-	std::printf("%-46s %9s %9s %9s   %s\n", "64 MiB, ms over " "7 runs", "min", "median", "max",
-		    "vs anonymous");
+	const auto measure = [](const std::function<void()> &setup,
+				const std::function<void()> &timed,
+				const std::function<void()> &teardown) {
+		return bench::measure(runs, setup, timed, teardown);
+	};
+	using Figure = bench::Figure;
 	vt::Map anon(pages(npages), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 	anon.touch();
 
@@ -89,9 +67,10 @@ int bench()
 	const Figure f_big = measure(zap(big), [&] { touch(big.data(), pages(npages)); }, nothing);
 	const Figure f_small =
 		measure(zap(small), [&] { touch(small.data(), pages(npages)); }, nothing);
-	print("fault in: anonymous memory", f_anon, nullptr);
-	print("fault in: vpin mapping, 2 MiB entries", f_big, &f_anon);
-	print("fault in: vpin mapping, 4 KiB entries", f_small, &f_anon);
+	bench::Table faults("64 MiB faulted in", "ms", bench::Table::Columns::MinMedianMax);
+	faults.row("anonymous memory", f_anon);
+	faults.row("vpin mapping, 2 MiB entries", f_big, &f_anon, "anonymous");
+	faults.row("vpin mapping, 4 KiB entries", f_small, &f_anon, "anonymous");
 	touch(big.data(), pages(npages));
 	touch(small.data(), pages(npages));
 
@@ -105,13 +84,17 @@ int bench()
 			CHECK_EQ(io_uring_unregister_buffers(&ring), 0);
 		};
 	};
+	bench::Table regs("64 MiB registered and unregistered", "ms",
+			  bench::Table::Columns::MinMedianMax);
 	const Figure u_anon = measure(nothing, reg_uring(anon.data()), nothing);
-	print("io_uring register+unregister: anonymous", u_anon, nullptr);
+	regs.row("io_uring: anonymous", u_anon);
 	if (!vt::kernel_older_than(6, 3)) {
-		print("io_uring register+unregister: vpin, 2 MiB", measure(nothing, reg_uring(big.data()), nothing), &u_anon);
-		print("io_uring register+unregister: vpin, 4 KiB", measure(nothing, reg_uring(small.data()), nothing), &u_anon);
+		regs.row("io_uring: vpin mapping, 2 MiB", measure(nothing, reg_uring(big.data()), nothing),
+			 &u_anon, "anonymous");
+		regs.row("io_uring: vpin mapping, 4 KiB",
+			 measure(nothing, reg_uring(small.data()), nothing), &u_anon, "anonymous");
 	} else {
-		std::printf("%-46s %s\n", "io_uring register: vpin", "refused by io_uring (6.1)");
+		regs.note("io_uring: vpin mapping", "refused by io_uring (6.1)");
 	}
 	io_uring_queue_exit(&ring);
 
@@ -126,20 +109,19 @@ int bench()
 		};
 	};
 	const Figure r_anon = measure(nothing, reg_mr(anon.data()), nothing);
-	print("ibv_reg_mr+dereg: anonymous", r_anon, nullptr);
-	print("ibv_reg_mr+dereg: vpin mapping, 2 MiB", measure(nothing, reg_mr(big.data()), nothing), &r_anon);
-	print("ibv_reg_mr+dereg: vpin mapping, 4 KiB", measure(nothing, reg_mr(small.data()), nothing), &r_anon);
-	return 0;
+	regs.row("ibv_reg_mr (rxe): anonymous", r_anon);
+	regs.row("ibv_reg_mr (rxe): vpin mapping, 2 MiB",
+		 measure(nothing, reg_mr(big.data()), nothing), &r_anon, "anonymous");
+	regs.row("ibv_reg_mr (rxe): vpin mapping, 4 KiB",
+		 measure(nothing, reg_mr(small.data()), nothing), &r_anon, "anonymous");
 }
 
 } // namespace
 
 int main()
 {
-	try {
-		return bench();
-	} catch (const std::exception &e) {
-		std::fprintf(stderr, "vpin-bench-map: %s\n", e.what());
-		return 1;
-	}
+	return bench::run("vpin-bench-map", [] {
+		bench::heading("vpin mappings against anonymous memory");
+		run();
+	});
 }

@@ -3,9 +3,11 @@
 // of anonymous memory, and lease + pin + unpin + unlease of a page of an
 // FS-DAX file, with no rule set, one rule, and 1000 rules loaded that all
 // could decide it (none matches; each names root among its users and a
-// directory, so the file's parent directories are walked too). Prints the
-// median and p99 per operation in microseconds and the ratio to no rules.
+// directory, so the file's parent directories are walked too), the three
+// taking turns. Prints the median and p99 per operation in microseconds and
+// the ratio to no rules.
 // Run by tests/bench/run.
+#include "bench.hpp"
 #include "tap.hpp"
 #include "util.hpp"
 
@@ -24,31 +26,7 @@
 namespace {
 
 constexpr int iterations = 2000;
-
-struct Figure {
-	double median, p99;
-};
-
-Figure measure(const std::function<void()> &op)
-{
-	std::vector<double> us;
-	us.reserve(iterations);
-	for (int i = 0; i < iterations; i++) {
-		const int64_t t0 = vt::now_ns();
-		op();
-		us.push_back(static_cast<double>(vt::now_ns() - t0) / 1e3);
-	}
-	std::sort(us.begin(), us.end());
-	return {us[us.size() / 2], us[us.size() * 99 / 100]};
-}
-
-void print(const std::string &name, const Figure &f, const Figure *ref)
-{
-	std::printf("%-46s %9.1f %9.1f", name.c_str(), f.median, f.p99);
-	if (ref)
-		std::printf("   %6.2fx", f.median / ref->median);
-	std::printf("\n");
-}
+constexpr int rounds = 10;
 
 vpin::Policy thousand_rules(const std::string &mnt)
 {
@@ -65,7 +43,7 @@ vpin::Policy thousand_rules(const std::string &mnt)
 	return p;
 }
 
-int bench()
+void run()
 {
 	vt::DaxFs fs("ext4", 1);
 	const std::string path = fs.path("f");
@@ -88,39 +66,50 @@ int bench()
 		CHECK_OK(vt::unlease(s.get(), lid));
 	};
 
-	vpin::Netlink nl;
-	nl.set_policy(nullptr);
-	std::printf("policy check (%s, TCG), us per operation     median       p99   vs none\n",
-		    vt::kernel_release().c_str());
-	const Figure anon0 = measure(pin_anon), dax0 = measure(lease_pin);
 	// Directories the rules name (they must exist), none above the file.
 	for (int i = 0; i < 1000; i++)
 		CHECK_OK(mkdir(fs.path("d" + std::to_string(i)).c_str(), 0755));
 	vpin::Policy one = thousand_rules(fs.mountpoint());
 	one.rules.resize(1);
-	nl.set_policy(&one);
-	const Figure anon_one = measure(pin_anon), dax_one = measure(lease_pin);
-	const vpin::Policy p = thousand_rules(fs.mountpoint());
-	nl.set_policy(&p);
-	const Figure anon1 = measure(pin_anon), dax1 = measure(lease_pin);
+	const vpin::Policy thousand = thousand_rules(fs.mountpoint());
+	// The three sets take turns, so that drift over the run (the guest's
+	// caches, the host's load) falls on each alike.
+	const vpin::Policy *sets[] = {nullptr, &one, &thousand};
+	std::vector<double> anon_us[3], dax_us[3];
+	vpin::Netlink nl;
+	for (int round = 0; round < rounds; round++) {
+		for (int i = 0; i < 3; i++) {
+			nl.set_policy(sets[i]);
+			for (int j = 0; j < iterations / rounds; j++) {
+				int64_t t0 = vt::now_ns();
+				pin_anon();
+				anon_us[i].push_back(static_cast<double>(vt::now_ns() - t0) / 1e3);
+				t0 = vt::now_ns();
+				lease_pin();
+				dax_us[i].push_back(static_cast<double>(vt::now_ns() - t0) / 1e3);
+			}
+		}
+	}
 	nl.set_policy(nullptr);
-	print("pin + unpin, 1 page anonymous, no rules", anon0, nullptr);
-	print("  with 1 rule", anon_one, &anon0);
-	print("  with 1000 rules", anon1, &anon0);
-	print("lease + pin + unpin + unlease, DAX, no rules", dax0, nullptr);
-	print("  with 1 rule", dax_one, &dax0);
-	print("  with 1000 rules", dax1, &dax0);
-	return 0;
+	const bench::Figure anon0 = bench::figure(anon_us[0]), anon_one = bench::figure(anon_us[1]),
+			    anon1 = bench::figure(anon_us[2]);
+	const bench::Figure dax0 = bench::figure(dax_us[0]), dax_one = bench::figure(dax_us[1]),
+			    dax1 = bench::figure(dax_us[2]);
+	bench::Table t("the policy check, per operation", "us", bench::Table::Columns::MedianP99);
+	t.row("pin + unpin, 1 page anonymous, no rules", anon0);
+	t.row("  with 1 rule", anon_one, &anon0, "no rules");
+	t.row("  with 1000 rules", anon1, &anon0, "no rules");
+	t.row("lease + pin + unpin + unlease, DAX, no rules", dax0);
+	t.row("  with 1 rule", dax_one, &dax0, "no rules");
+	t.row("  with 1000 rules", dax1, &dax0, "no rules");
 }
 
 } // namespace
 
 int main()
 {
-	try {
-		return bench();
-	} catch (const std::exception &e) {
-		std::fprintf(stderr, "vpin-bench-policy: %s\n", e.what());
-		return 1;
-	}
+	return bench::run("vpin-bench-policy", [] {
+		bench::heading("the policy check");
+		run();
+	});
 }

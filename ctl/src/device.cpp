@@ -2,16 +2,30 @@
 #include <vpin/device.hpp>
 #include <vpin/error.hpp>
 
+#include <vpin.h>
+
+#include <array>
 #include <cerrno>
 #include <utility>
 
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace vpin {
 
+namespace {
+
+// Throws the negative errno of a libvpin call as an Error of the request.
+void check(int ret, Request request, const std::string &subject = {}, std::uint32_t lease_type = 0)
+{
+    if (ret < 0)
+        throw Error{-ret, {request, subject, lease_type}};
+}
+
+} // namespace
+
+// The node is opened as is, without asking the module anything: a request
+// on something that is not a vpin device fails with that request's errno.
 Device::Device(const std::filesystem::path &path)
     : fd_{::open(path.c_str(), O_RDWR | O_CLOEXEC)}
 {
@@ -25,83 +39,59 @@ Device::Device(const std::filesystem::path &path)
     }
 }
 
-template <unsigned long Command, typename Arg>
-void Device::ioctl(Arg &arg, Request request, const std::string &subject, std::uint32_t lease_type) const
-{
-    static_assert(_IOC_SIZE(Command) == sizeof(Arg), "argument type does not match the request");
-    if (::ioctl(fd_.get(), Command, &arg) < 0) {
-        const int error = errno;
-        throw Error{error, {request, subject, lease_type}};
-    }
-}
-
 VersionInfo Device::version() const
 {
-    vpin_version arg{};
-    ioctl<VPIN_IOC_VERSION>(arg, Request::version);
-    return {arg.abi_version, arg.features};
+    VersionInfo info{};
+    check(vpin_get_version(fd_.get(), &info.abi_version, &info.features), Request::version);
+    return info;
 }
 
 std::uint64_t Device::lease(int fd, vpin_lease_type type, const std::string &subject) const
 {
-    vpin_lease arg{};
-    arg.fd = fd;
-    arg.type = type;
-    ioctl<VPIN_IOC_LEASE>(arg, Request::lease, subject, type);
-    return arg.id;
+    std::uint64_t id = 0;
+    check(vpin_lease_file(fd_.get(), fd, type, 0, &id), Request::lease, subject, type);
+    return id;
 }
 
 void Device::unlease(std::uint64_t id) const
 {
-    vpin_unlease arg{};
-    arg.id = id;
-    ioctl<VPIN_IOC_UNLEASE>(arg, Request::unlease);
+    check(vpin_release_lease(fd_.get(), id), Request::unlease);
 }
 
 std::uint64_t Device::pin(const void *addr, std::uint64_t length, std::uint32_t flags,
                           const std::string &subject) const
 {
-    vpin_pin arg{};
-    arg.addr = reinterpret_cast<std::uintptr_t>(addr);
-    arg.length = length;
-    arg.flags = flags;
-    ioctl<VPIN_IOC_PIN>(arg, Request::pin, subject);
-    return arg.id;
+    std::uint64_t id = 0;
+    check(vpin_pin_range(fd_.get(), addr, length, flags, &id), Request::pin, subject);
+    return id;
 }
 
 void Device::unpin(std::uint64_t id) const
 {
-    vpin_unpin arg{};
-    arg.id = id;
-    ioctl<VPIN_IOC_UNPIN>(arg, Request::unpin);
+    check(vpin_release_pin(fd_.get(), id), Request::unpin);
 }
 
 Fd Device::map(std::uint64_t pin, std::uint64_t offset, std::uint64_t length,
                 const std::string &subject) const
 {
-    vpin_map arg{};
-    arg.pin_id = pin;
-    arg.offset = offset;
-    arg.length = length;
-    ioctl<VPIN_IOC_MAP>(arg, Request::map, subject);
-    return Fd{arg.fd};
+    int fd = -1;
+    check(vpin_map_pin(fd_.get(), pin, offset, length, 0, &fd), Request::map, subject);
+    return Fd{fd};
 }
 
 std::vector<vpin_event> Device::events() const
 {
-    std::vector<vpin_event> events(16);
+    std::array<vpin_event, 16> events{};
     std::vector<vpin_event> all;
     for (;;) {
-        pollfd p{fd_.get(), POLLIN, 0};
-        if (::poll(&p, 1, 0) <= 0)
-            break;
-        const ssize_t n = ::read(fd_.get(), events.data(), events.size() * sizeof(vpin_event));
-        if (n < 0 && errno == EINTR)
+        std::size_t count = 0;
+        const int ret = vpin_read_events(fd_.get(), events.data(), events.size(), &count);
+        if (ret == -EINTR)
             continue;
-        if (n < 0)
-            throw Error{errno, {Request::read_events}};
-        all.insert(all.end(), events.begin(),
-                   events.begin() + n / static_cast<ssize_t>(sizeof(vpin_event)));
+        check(ret, Request::read_events);
+        if (count == 0)
+            break;
+        all.insert(all.end(), events.begin(), events.begin() + static_cast<std::ptrdiff_t>(count));
     }
     return all;
 }

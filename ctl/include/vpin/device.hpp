@@ -18,11 +18,11 @@ struct VersionInfo {
     std::uint64_t features; // VPIN_FEATURE_* bits
 };
 
-// A session with the vpin module: one open file description of its device.
-// Failures throw vpin::Error carrying errno, the request and `subject` (a
-// file name, when given), which vpin::explain() turns into a sentence; a
-// device node that is missing because the module is not loaded throws
-// vpin::ModuleNotLoaded.
+// A session with the vpin module: one open file description of its device,
+// on which libvpin (<vpin.h>) issues the requests. Failures throw
+// vpin::Error carrying errno, the request and `subject` (a file name, when
+// given), which vpin::explain() turns into a sentence; a device node that is
+// missing because the module is not loaded throws vpin::ModuleNotLoaded.
 class Device {
 public:
     explicit Device(const std::filesystem::path &path = VPIN_DEVICE_PATH);
@@ -48,11 +48,6 @@ public:
     [[nodiscard]] int fd() const noexcept { return fd_.get(); }
 
 private:
-    // Issues `Command`, whose argument must be of type Arg.
-    template <unsigned long Command, typename Arg>
-    void ioctl(Arg &arg, Request request, const std::string &subject = {},
-               std::uint32_t lease_type = 0) const;
-
     Fd fd_;
 };
 

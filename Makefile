@@ -9,12 +9,15 @@
 #   make bench      benchmarks in the test guest on both kernels (tests/bench)
 #   make demo       install what is missing, build, show vpin in a test guest
 #   make install    install pinctl, pind, pintop and the uapi header
+#   make deb        build the Debian packages in build/deb (vpin-dkms,
+#                   vpin-tools, libvpin1, libvpin-dev): see README.md
 #   make debug-kernel  build the test guest's debug kernel (KASAN, KFENCE,
 #                   lockdep: tests/vm/debug.config) in build/debug-kernel
 #   make test-debug build it if needed, and vpin.ko for it, and run the guest
 #                   suite on it (slow; not part of make test)
 #
-# The module itself is installed with DKMS: see README.md.
+# The module itself is installed with DKMS, from the vpin-dkms package of
+# make deb or by hand: see README.md.
 
 SHELL := /bin/bash
 BUILD := $(CURDIR)/build
@@ -121,12 +124,21 @@ test-debug: setup
 install: user
 	cmake --install $(BUILD)/user
 
+# The Debian packages, from a copy of the tree (scripts/build-deb).
+deb:
+	@scripts/setup --deb
+	@scripts/build-deb $(BUILD)/deb
+
+deb-check: setup
+	tests/deb-check
+
 clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '4,18s/^# \{0,1\}//p' Makefile
+	@sed -n '4,21s/^# \{0,1\}//p' Makefile
 
 .PHONY: all setup user modules warn-module checkpatch test demo demo-build dkms-check install clean help
+.PHONY: deb deb-check
 .PHONY: fuzz bench
 .PHONY: debug-kernel test-debug

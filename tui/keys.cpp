@@ -10,8 +10,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <exception>
 #include <stdexcept>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -47,6 +49,8 @@ constexpr std::array table{
     Binding{key::ctrl_l, "^L", Action::refetch},
     Binding{key::resize, "", Action::resize},
     Binding{'R', "R", Action::revoke},
+    Binding{'e', "e", Action::edit_rule},
+    Binding{'a', "a", Action::add_rule},
     Binding{'q', "q", Action::quit},
     Binding{key::f(10), "F10", Action::quit},
 };
@@ -82,6 +86,8 @@ constexpr std::array descriptions{
     Description{Action::refetch, "refetch", "ask the module again, redraw"},
     Description{Action::resize, "resize", "follow the terminal's size"},
     Description{Action::revoke, "revoke", "revoke the selected lease (asks y/n)"},
+    Description{Action::edit_rule, "edit-rule", "Policy: edit the selected rule or the defaults"},
+    Description{Action::add_rule, "add-rule", "Policy: add a rule"},
     Description{Action::quit, "quit", "quit"},
 };
 
@@ -151,6 +157,97 @@ Next ask_revoke(Context &c)
     return Next::redraw;
 }
 
+// Why pind could not be asked.
+std::string unreachable(const std::exception &e)
+{
+    const auto *system = dynamic_cast<const std::system_error *>(&e);
+    if (system && (system->code().value() == ENOENT || system->code().value() == ECONNREFUSED))
+        return fmt::format("pind is not running: {}", e.what());
+    return fmt::format("pind cannot be asked: {}", e.what());
+}
+
+// pind's "show": what its file says of the rules; the reason on the status
+// line when there is no answer.
+std::optional<vpin::ControlReply> show(Context &c, char key)
+{
+    try {
+        if (!c.control)
+            throw std::logic_error{"no way to reach pind"};
+        auto reply = c.control(vpin::ControlRequest{});
+        if (reply.ok && reply.tables.is_object())
+            return reply;
+        c.message =
+            fmt::format("{}: {}", key, reply.ok ? "pind did not say what its file holds" : reply.error);
+    } catch (const std::exception &e) {
+        c.message = fmt::format("{}: {}", key, unreachable(e));
+    }
+    return std::nullopt;
+}
+
+// What `e` and `a` need: the privilege and the Policy tab.
+bool may_edit(Context &c, char key)
+{
+    c.warning = true;
+    if (!c.privileged) {
+        c.message = fmt::format("{}: actions need CAP_SYS_ADMIN (run pintop as root)", key);
+        return false;
+    }
+    if (c.view.tab() != Tab::policy) {
+        c.message = fmt::format("{}: rules are edited on the Policy tab (5)", key);
+        return false;
+    }
+    return true;
+}
+
+Next open_form(Context &c, Form form)
+{
+    c.form = std::move(form);
+    c.pane = Context::Pane::form;
+    c.warning = false;
+    c.message.clear();
+    return Next::redraw;
+}
+
+Next open_edit(Context &c)
+{
+    if (!may_edit(c, 'e'))
+        return Next::redraw;
+    const auto item = c.view.current();
+    const auto &rules = c.state.policy().policy.rules;
+    if (!item || item->kind != Kind::rule) {
+        c.message = "e: select a rule or the defaults first";
+        return Next::redraw;
+    }
+    if (item->id > rules.size()) {
+        c.message = "e: the rule is gone";
+        return Next::redraw;
+    }
+    const auto reply = show(c, 'e');
+    if (!reply)
+        return Next::redraw;
+    if (item->id == 0)
+        return open_form(
+            c, Form::defaults(reply->tables.value("defaults", nlohmann::json::object()), reply->file));
+    const std::string &name = rules[item->id - 1].name;
+    for (const auto &written : reply->tables.value("rules", nlohmann::json::array())) {
+        if (written.is_object() && written.value("name", nlohmann::json{}) == name)
+            return open_form(c, Form::edit(name, written, reply->file));
+    }
+    c.message =
+        fmt::format("e: rule {:?} is not in pind's file {} (was it loaded another way?)", name, reply->file);
+    return Next::redraw;
+}
+
+Next open_add(Context &c)
+{
+    if (!may_edit(c, 'a'))
+        return Next::redraw;
+    const auto reply = show(c, 'a');
+    if (!reply)
+        return Next::redraw;
+    return open_form(c, Form::add(reply->file));
+}
+
 // Actions that change only the view or open the help: drawn again.
 Next change(Context &c, Action action)
 {
@@ -203,6 +300,8 @@ constexpr std::array handlers{
     Perform{Action::refetch, [](Context &) { return Next::refetch; }},
     Perform{Action::resize, [](Context &) { return Next::resize; }},
     Perform{Action::revoke, ask_revoke},
+    Perform{Action::edit_rule, open_edit},
+    Perform{Action::add_rule, open_add},
     Perform{Action::quit, [](Context &) { return Next::quit; }},
 };
 
@@ -229,6 +328,85 @@ Next type_filter(int key, Context &c)
         if (key >= 32 && key < 127) {
             c.filter_input += static_cast<char>(key);
             c.view.set_filter(c.filter_input);
+            return Next::redraw;
+        }
+        return Next::none;
+    }
+}
+
+// Enter in the form: pind makes the change, or says why not and the form
+// stays, with nothing changed.
+Next submit(Context &c)
+{
+    Form &form = *c.form;
+    const auto request = form.request();
+    if (!request) {
+        c.form.reset();
+        c.pane = Context::Pane::none;
+        c.message = "Nothing was changed.";
+        c.warning = false;
+        return Next::redraw;
+    }
+    if (request->op == vpin::ControlRequest::Op::add_rule && request->edit.name.empty()) {
+        form.error = "name: a new rule needs a name";
+        return Next::redraw;
+    }
+    vpin::ControlReply reply;
+    try {
+        if (!c.control)
+            throw std::logic_error{"no way to reach pind"};
+        reply = c.control(*request);
+    } catch (const std::exception &e) {
+        form.error = unreachable(e);
+        return Next::redraw;
+    }
+    if (!reply.ok) {
+        form.error = reply.error;
+        return Next::redraw;
+    }
+    c.message = fmt::format("Saved {} in {}; the module has it (policy generation {}).", form.subject(),
+                            reply.file.empty() ? form.file : reply.file,
+                            reply.generation ? std::to_string(*reply.generation) : "?");
+    c.warning = false;
+    c.form.reset();
+    c.pane = Context::Pane::none;
+    return Next::refetch;
+}
+
+Next type_form(int key, Context &c)
+{
+    if (!c.form) {
+        c.pane = Context::Pane::none;
+        return Next::redraw;
+    }
+    Form &form = *c.form;
+    switch (key) {
+    case key::escape:
+        c.form.reset();
+        c.pane = Context::Pane::none;
+        c.message = "Nothing was changed.";
+        c.warning = false;
+        return Next::redraw;
+    case key::enter:
+    case '\r': return submit(c);
+    case key::resize: return Next::resize;
+    case key::up:
+    case key::back_tab: form.move(-1); return Next::redraw;
+    case key::down:
+    case key::tab: form.move(1); return Next::redraw;
+    case key::backspace:
+    case 127:
+    case 8:
+        if (!form.current().value.empty())
+            form.current().value.pop_back();
+        return Next::redraw;
+    case 21: // ^U
+        form.current().value.clear();
+        return Next::redraw;
+    default:
+        // Characters, and the bytes of UTF-8 as the terminal sends them.
+        if ((key >= 32 && key < 127) || (key >= 128 && key < 256)) {
+            form.current().value += static_cast<char>(key);
             return Next::redraw;
         }
         return Next::none;
@@ -290,7 +468,7 @@ std::string_view describe(Action action)
 
 bool acts(Action action)
 {
-    return action == Action::revoke;
+    return action == Action::revoke || action == Action::edit_rule || action == Action::add_rule;
 }
 
 std::vector<std::string> help_lines(bool privileged)
@@ -313,6 +491,8 @@ std::vector<std::string> help_lines(bool privileged)
         {{Action::help}, describe(Action::help)},
         {{Action::refetch}, describe(Action::refetch)},
         {{Action::revoke}, describe(Action::revoke)},
+        {{Action::edit_rule}, describe(Action::edit_rule)},
+        {{Action::add_rule}, describe(Action::add_rule)},
         {{Action::quit}, describe(Action::quit)},
     };
     std::vector<std::string> lines{"pintop: the sessions, pins, leases, events and rules of vpin", ""};
@@ -347,6 +527,7 @@ Next press(int key, Context &context)
     switch (context.pane) {
     case Context::Pane::filter: return type_filter(key, context);
     case Context::Pane::confirm: return answer(key, context);
+    case Context::Pane::form: return type_form(key, context);
     case Context::Pane::help:
     case Context::Pane::detail:
         if (key == key::resize)

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #pragma once
 
+#include "form.hpp"
 #include "view.hpp"
+
+#include <vpin/control.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -75,6 +78,8 @@ enum class Action {
     refetch,
     resize,
     revoke,
+    edit_rule,
+    add_rule,
     quit,
 };
 
@@ -102,18 +107,22 @@ struct Target {
 
 // What the actions work on, and the panes they open.
 struct Context {
-    enum class Pane { none, help, detail, filter, confirm };
+    enum class Pane { none, help, detail, filter, confirm, form };
 
     View &view;
     const vpin::State &state;
     bool privileged = false;
     // Revokes a lease (vpin::Netlink::revoke_lease); throws on failure.
     std::function<void(std::uint64_t session, std::uint32_t id)> revoke = {};
+    // Asks pind over its control socket (vpin::control); throws when pind
+    // cannot be reached.
+    std::function<vpin::ControlReply(const vpin::ControlRequest &)> control = {};
 
     Pane pane = Pane::none;
     std::string filter_input = {};  // the filter being typed
     std::string filter_before = {}; // what Esc puts back
     std::optional<Target> confirm = {};
+    std::optional<Form> form = {}; // the rule being edited
     std::string message = {}; // for the status line
     bool warning = false;     // the message is about a failure or a refusal
 };
@@ -123,8 +132,8 @@ struct Context {
 
 // Runs an action.
 Next perform(Action action, Context &context);
-// One key: an open pane takes it (filter text, y/n, closing help or
-// detail); else the key table's action runs.
+// One key: an open pane takes it (filter text, y/n, the form's fields,
+// closing help or detail); else the key table's action runs.
 Next press(int key, Context &context);
 
 } // namespace pintop

@@ -7,6 +7,7 @@
 #include "snapshot.hpp"
 #include "view.hpp"
 
+#include <vpin/control.hpp>
 #include <vpin/error.hpp>
 #include <vpin/explain.hpp>
 #include <vpin/fd.hpp>
@@ -57,6 +58,7 @@ struct Options {
     double delay = 1.0;
     bool json = false;
     bool monochrome = false;
+    std::string control = vpin::default_control_socket; // pind's
 };
 
 // The tracker, subscribed to the events group where the kernel lets this
@@ -151,6 +153,9 @@ int interactive(const Options &o)
     context.revoke = [](std::uint64_t session, std::uint32_t id) {
         vpin::Netlink netlink;
         netlink.revoke_lease(session, id);
+    };
+    context.control = [path = o.control](const vpin::ControlRequest &request) {
+        return vpin::control(path, request);
     };
     const auto delay = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>{o.delay});
 
@@ -276,8 +281,11 @@ int run(int argc, char **argv)
                                ""});
     app.add_flag("-j,--json", o.json, "With -b: one JSON document per snapshot, one per line");
     app.add_flag("-m,--monochrome", o.monochrome, "No colours (as NO_COLOR=1)");
-    app.footer("Keys: h or F1 in pintop. Revoking a lease (R) needs CAP_SYS_ADMIN; without it, pintop "
-               "shows only the caller's own objects, as the module does.");
+    app.add_option("--control", o.control, "pind's control socket, for editing rules (e, a)")
+        ->type_name("PATH")
+        ->capture_default_str();
+    app.footer("Keys: h or F1 in pintop. Revoking a lease (R) and editing rules (e, a) need CAP_SYS_ADMIN; "
+               "without it, pintop shows only the caller's own objects, as the module does.");
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success &e) {

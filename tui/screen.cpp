@@ -126,8 +126,10 @@ void column_titles(int y, const View &view)
     }
 }
 
-// A boxed pane of lines over the table.
-void pane(const std::vector<std::string> &lines, const std::string &title)
+// A boxed pane of lines over the table; `warnings` lines from `first_warning`
+// on are drawn as a warning.
+void pane(const std::vector<std::string> &lines, const std::string &title, std::size_t first_warning = 0,
+          std::size_t warnings = 0)
 {
     std::size_t wide = title.size() + 4;
     for (const auto &line : lines)
@@ -150,17 +152,42 @@ void pane(const std::vector<std::string> &lines, const std::string &title)
     attrset(A_NORMAL);
     put(y0, x0 + 2, title, Slot::pane);
     for (int i = 0; i + 2 < h && static_cast<std::size_t>(i) < lines.size(); i++) {
-        std::string line = lines[static_cast<std::size_t>(i)];
+        const auto n = static_cast<std::size_t>(i);
+        std::string line = lines[n];
         if (static_cast<int>(line.size()) > w - 4)
             line.resize(static_cast<std::size_t>(std::max(w - 4, 0)));
-        put(y0 + 1 + i, x0 + 2, line, Slot::pane);
+        const bool warning = n >= first_warning && n < first_warning + warnings;
+        put(y0 + 1 + i, x0 + 2, line, warning ? Slot::warning : Slot::pane);
     }
 }
 
-std::string hints(const Host &host)
+// The form: its fields, pind's answer to the last try, the keys.
+void form_pane(const Form &form)
 {
-    return fmt::format("h Help  / Filter  t Tree  <> Sort  Enter Detail  {}q Quit",
-                       host.privileged ? "R Revoke  " : "");
+    auto lines = form.lines();
+    const std::size_t first_warning = lines.size();
+    std::size_t warnings = 0;
+    std::string rest = form.error;
+    // Long lines wrap to the screen.
+    const auto room = static_cast<std::size_t>(std::max(width() - 6, 20));
+    while (!rest.empty()) {
+        const auto newline = rest.find('\n');
+        const std::string line = rest.substr(0, newline);
+        for (std::size_t at = 0; at < line.size(); at += room, warnings++)
+            lines.push_back(line.substr(at, room));
+        rest = newline == std::string::npos ? std::string{} : rest.substr(newline + 1);
+    }
+    for (auto &hint : Form::hints())
+        lines.push_back(std::move(hint));
+    pane(lines, form.title(), first_warning, warnings);
+}
+
+std::string hints(const Host &host, Tab tab)
+{
+    std::string actions;
+    if (host.privileged)
+        actions = tab == Tab::policy ? "e Edit  a Add  " : "R Revoke  ";
+    return fmt::format("h Help  / Filter  t Tree  <> Sort  Enter Detail  {}q Quit", actions);
 }
 
 } // namespace
@@ -270,6 +297,10 @@ void Screen::draw(const vpin::State &state, const View &view, const Context &con
     switch (context.pane) {
     case Context::Pane::help: pane(help_lines(host.privileged), " Help "); break;
     case Context::Pane::detail: pane(view.detail(state, now), " Detail "); break;
+    case Context::Pane::form:
+        if (context.form)
+            form_pane(*context.form);
+        break;
     default: break;
     }
 
@@ -290,7 +321,7 @@ void Screen::draw(const vpin::State &state, const View &view, const Context &con
             // The position at the right edge, whatever the hints leave.
             const std::string position =
                 fmt::format(" {}/{}", view.size() ? view.selected() + 1 : 0, view.size());
-            std::string line = hints(host);
+            std::string line = hints(host, view.tab());
             const std::size_t room = w > position.size() ? w - position.size() : 0;
             line.resize(room, ' ');
             put(bottom, 0, line + position, Slot::status, true);

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "daemon.hpp"
 
+#include "control.hpp"
 #include "event_log.hpp"
 #include "log.hpp"
 #include "summary.hpp"
 
+#include <vpin/config_edit.hpp>
+#include <vpin/control.hpp>
 #include <vpin/error.hpp>
 #include <vpin/explain.hpp>
 #include <vpin/family.hpp>
@@ -23,6 +26,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -82,6 +86,8 @@ public:
         : options_{options}, config_{std::move(config)}, signals_{vpin::signal_fd({SIGHUP, SIGINT, SIGTERM}, SFD_NONBLOCK)}
     {
         open_event_log(true);
+        if (!options_.control.empty())
+            control_.emplace(options_.control, [this](std::string_view line) { return request(line); });
     }
 
     int run();
@@ -102,6 +108,8 @@ private:
     void on_family();
     std::optional<int> on_signals();
     void log_event(const vpin::Event &event);
+    vpin::ControlReply request(std::string_view line);
+    std::uint64_t edit(const vpin::RuleEdit &edit);
     [[nodiscard]] std::string status() const;
     [[nodiscard]] std::string active() const;
 
@@ -116,6 +124,7 @@ private:
     std::optional<EventLog> event_log_;
     bool waiting_ = false;
     bool event_log_failing_ = false;
+    std::optional<ControlServer> control_; // last: its handler uses the rest
 };
 
 int Daemon::run()
@@ -126,6 +135,9 @@ int Daemon::run()
         std::vector<pollfd> fds{{signals_.get(), POLLIN, 0}, {watcher_.fd(), POLLIN, 0}};
         if (events_)
             fds.push_back({events_->fd(), POLLIN, 0});
+        const std::size_t control = fds.size();
+        if (control_)
+            control_->add(fds);
         const int ready = ::poll(fds.data(), fds.size(), family_ ? -1 : absent_poll_ms);
         if (ready < 0) {
             if (errno == EINTR)
@@ -137,10 +149,12 @@ int Daemon::run()
             continue;
         }
         // Events first: those queued before the module went still count.
-        if (fds.size() > 2 && fds[2].revents)
+        if (control > 2 && fds[2].revents)
             on_events();
         if (fds[1].revents)
             on_family();
+        if (control_)
+            control_->handle(fds, control);
         if (fds[0].revents) {
             if (const auto exit_status = on_signals())
                 return *exit_status;
@@ -381,6 +395,71 @@ void Daemon::log_event(const vpin::Event &event)
             error("event log: {}", e.what());
         event_log_failing_ = true;
     }
+}
+
+// A line of the control socket.
+vpin::ControlReply Daemon::request(std::string_view line)
+{
+    vpin::ControlReply reply;
+    reply.file = options_.config.string();
+    try {
+        const auto asked = vpin::parse_request(line);
+        if (asked.op == vpin::ControlRequest::Op::show)
+            reply.tables = vpin::config_tables(vpin::read_config(options_.config), reply.file);
+        else
+            reply.generation = edit(asked.edit);
+        if (!reply.generation)
+            reply.generation = generation_;
+        reply.ok = true;
+    } catch (const vpin::ProtocolError &e) {
+        reply.error = fmt::format("not a request: {}", e.what());
+    } catch (const vpin::ConfigErrors &e) {
+        reply.error = e.what();
+    } catch (const std::exception &e) {
+        reply.error = vpin::explain(e);
+    }
+    return reply;
+}
+
+// An edit of the configuration file: made in its text, validated, pushed
+// to the module, and only then written; anything that fails changes
+// nothing. Returns the module's generation of the new rules.
+std::uint64_t Daemon::edit(const vpin::RuleEdit &edit)
+{
+    const std::string file = options_.config.string();
+    const std::string what = edit.target == vpin::RuleEdit::Target::defaults
+                                 ? std::string{"the defaults"}
+                                 : fmt::format("rule {:?}", edit.name);
+    const std::string edited = vpin::edit_config(vpin::read_config(options_.config), edit, file);
+    vpin::Config next = vpin::parse_config(edited, file);
+    if (!family_)
+        throw std::runtime_error{"the vpin module is not loaded; nothing was changed"};
+
+    vpin::Netlink netlink;
+    const std::uint64_t generation = netlink.set_policy(&next.policy);
+    try {
+        if (!vpin::save_config(options_.config, edited))
+            warning("{}: the directory could not be synced after the rename", file);
+    } catch (const std::system_error &e) {
+        // The rules of the file as it stays go back in.
+        std::string back;
+        try {
+            generation_ = netlink.set_policy(&config_.policy);
+            back = fmt::format("the rules before the edit are back (generation {})", *generation_);
+        } catch (const std::system_error &again) {
+            back =
+                fmt::format("and the rules before the edit could not be put back: {}", vpin::explain(again));
+        }
+        error("{}: {} not changed: {}; {}", file, what, e.what(), back);
+        throw std::runtime_error{fmt::format("{} cannot be written: {}; {}", file, e.what(), back)};
+    }
+    generation_ = generation;
+    info("{} changed over the control socket ({}); policy loaded: {}, generation {}", file, what,
+         rules(next.policy.rules.size()), generation);
+    config_ = std::move(next);
+    open_event_log(false);
+    notify("STATUS=" + status());
+    return generation;
 }
 
 std::string Daemon::status() const

@@ -12,10 +12,12 @@ struct Options {
     std::filesystem::path config;
     vpin::print::Format format = vpin::print::Format::text; // of the event lines on stdout
     std::optional<std::filesystem::path> event_log;          // --event-log: wins over the file's
+    std::filesystem::path control;                           // the control socket; empty: none
 };
 
 // Loads the configuration, pushes its rules whenever the vpin module is
-// there, logs events, until SIGTERM or SIGINT. Returns the exit status;
+// there, logs events, and serves its control socket, until SIGTERM or
+// SIGINT. Returns the exit status;
 // throws what stops it from starting.
 int run(const Options &options);
 

@@ -2,6 +2,7 @@
 #include "daemon.hpp"
 #include "summary.hpp"
 
+#include <vpin/control.hpp>
 #include <vpin/explain.hpp>
 #include <vpin/policy.hpp>
 #include <vpin/version.hpp>
@@ -51,6 +52,7 @@ int run(int argc, char **argv)
     std::string format = "text";
     std::string event_log;
     std::string check_file;
+    std::string control = vpin::default_control_socket;
     app.add_option("--config", config, "The configuration file (pind.toml(5))")
         ->type_name("FILE")
         ->capture_default_str();
@@ -63,6 +65,10 @@ int run(int argc, char **argv)
         "--event-log", event_log,
         "Also append each event as a JSON line to FILE (instead of the configuration's event_log)");
     event_log_option->type_name("FILE");
+    app.add_option("--control", control,
+                   "Serve edits of the rules on this local socket (root only; empty: none)")
+        ->type_name("PATH")
+        ->capture_default_str();
     auto *check_option = app.add_option("--check", check_file,
                                         "Check FILE, print a summary of it or its errors, and exit");
     check_option->type_name("FILE");
@@ -78,6 +84,7 @@ int run(int argc, char **argv)
 
     pind::Options options;
     options.config = config;
+    options.control = control;
     options.format = format == "json" ? vpin::print::Format::json : vpin::print::Format::text;
     if (event_log_option->count() > 0)
         options.event_log = event_log;

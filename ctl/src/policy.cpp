@@ -611,7 +611,7 @@ Config parse_config(std::string_view text, const std::string &file, const NameRe
     return Parser{file, names}.parse(text);
 }
 
-Config load_config(const std::filesystem::path &path, const NameResolver &names)
+std::string read_config(const std::filesystem::path &path)
 {
     const auto unreadable = [&](int error) {
         return ConfigErrors{{{path.string(), 0, 0, std::generic_category().message(error)}}};
@@ -634,7 +634,12 @@ Config load_config(const std::filesystem::path &path, const NameResolver &names)
             break;
         text.append(buffer.data(), static_cast<std::size_t>(n));
     }
-    return parse_config(text, path.string(), names);
+    return text;
+}
+
+Config load_config(const std::filesystem::path &path, const NameResolver &names)
+{
+    return parse_config(read_config(path), path.string(), names);
 }
 
 } // namespace vpin

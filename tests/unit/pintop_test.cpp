@@ -204,6 +204,8 @@ TEST_CASE("pintop keys: every documented key maps to its action")
         {'q', Action::quit},
         {pintop::key::f(10), Action::quit},
         {'R', Action::revoke},
+        {'e', Action::edit_rule},
+        {'a', Action::add_rule},
     };
     for (const auto &[key, action] : documented) {
         INFO("key " << key << " action " << pintop::action_name(action));
@@ -222,7 +224,7 @@ TEST_CASE("pintop keys: unknown keys do nothing")
     View view;
     view.update(state, t0);
     pintop::Context context{view, state, true};
-    for (const int key : {int{'x'}, int{'e'}, int{'Z'}, int{' '}, pintop::key::f(2), pintop::key::left, 0}) {
+    for (const int key : {int{'x'}, int{'z'}, int{'Z'}, int{' '}, pintop::key::f(2), pintop::key::left, 0}) {
         CHECK(pintop::action_for(key) == Action::none);
         CHECK(pintop::press(key, context) == Next::none);
     }

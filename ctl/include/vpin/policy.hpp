@@ -119,6 +119,8 @@ struct NameResolver {
 // source in errors. Throws ConfigErrors.
 [[nodiscard]] Config parse_config(std::string_view text, const std::string &file,
                                   const NameResolver &names = system_names());
+// The text of a file; a file that cannot be read throws one ConfigError.
+[[nodiscard]] std::string read_config(const std::filesystem::path &path);
 // Reads and parses a file; a file that cannot be read is one ConfigError.
 [[nodiscard]] Config load_config(const std::filesystem::path &path,
                                  const NameResolver &names = system_names());

@@ -64,6 +64,7 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 
 #include "hook.h"
 #include "lease.h"
@@ -461,6 +462,39 @@ VPIN_HOOK(vpin_hook_truncate_pages)
 		vpin_divert(regs, vpin_truncate_pages_break);
 }
 
+/*
+ * The flush of an FS-DAX file by xfs_swap_extents(), which goes on to drop
+ * the file's pages and move its blocks without waiting for references to
+ * its pages as a truncate does (xfs_break_dax_layouts()): a page still
+ * referenced would go with its reference held (dax_disassociate_entry()'s
+ * WARN) and its block would belong to the other file. vpin's breakable
+ * leases of the file are broken first, as the truncation backstop would;
+ * then, with both files' MMAPLOCK held so that no new reference can be
+ * taken, a page still referenced by anything else (a pipe that vmsplice()
+ * filled, direct I/O in flight) makes the swap EBUSY before it changes
+ * anything. References to pages of a file mapped nowhere any more are not
+ * seen (dax_layout_busy_page() looks only at mapped files, as the kernel's
+ * own truncate does).
+ */
+static int vpin_swapext_flush(struct address_space *mapping, loff_t start,
+			      loff_t end)
+{
+	struct vpin_file *token = NULL;
+	int ret = 0;
+
+	if (vpin_inode_pinned_from(mapping->host, 0))
+		ret = vpin_lease_break(mapping->host, VPIN_BREAK_LAYOUT,
+				       VPIN_BREAK_NOSELF | VPIN_BREAK_FORCE,
+				       &token);
+	if (!ret && dax_layout_busy_page(mapping))
+		ret = -EBUSY;
+	if (!ret)
+		ret = filemap_write_and_wait_range(mapping, start, end);
+	vpin_break_done(token);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
 /* xfs_swap_extents() of the xfs module, once its hooks are installed. */
 static unsigned long vpin_swapext_start, vpin_swapext_end;
 
@@ -481,10 +515,15 @@ static bool notrace vpin_from_swapext(unsigned long parent_ip)
 VPIN_HOOK(vpin_hook_write_and_wait)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct inode *host;
 
-	if (regs && vpin_from_swapext(parent_ip) &&
-	    vpin_inode_protected(VPIN_ARG(regs, 0, struct address_space *)->host))
+	if (!regs || !vpin_from_swapext(parent_ip))
+		return;
+	host = VPIN_ARG(regs, 0, struct address_space *)->host;
+	if (vpin_inode_protected(host))
 		vpin_refuse(regs);
+	else if (IS_DAX(host))
+		vpin_divert(regs, vpin_swapext_flush);
 }
 
 /* fiemap_fill_next_extent(struct fiemap_extent_info *, ...): protect.c */

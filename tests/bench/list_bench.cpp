@@ -3,12 +3,17 @@
 // anonymous memory (--short: 10,000), listed by the raw VPIN_CMD_GET_PINS
 // dump (messages received, nothing parsed), by the library's parsed dump,
 // by `pinctl list pins -j` (run as a program, its output discarded), and by
-// reading the session's fdinfo. Each is checked to list every pin.
+// reading the session's fdinfo, each checked to list every pin; and what
+// pintop does with them: a refresh of its model (every dump) and one
+// screen of its Pins tab, of which only the visible rows are formatted.
 #include "bench.hpp"
 #include "tap.hpp"
 #include "util.hpp"
 
 #include <vpin/netlink.hpp>
+#include <vpin/state.hpp>
+
+#include <view.hpp>
 
 #include <cstring>
 #include <fcntl.h>
@@ -131,6 +136,19 @@ int main(int argc, char **argv)
 		t.row("library: vpin::Netlink::pins()", lib, &raw, "raw dump");
 		t.row("pinctl list pins -j > /dev/null", tool, &raw, "raw dump");
 		t.row("fdinfo, read whole", info, &raw, "raw dump");
+
+		vpin::StateTracker tracker;
+		const bench::Figure refresh = bench::measure(runs, [&] { tracker.refresh(); });
+		pintop::View view(pintop::Tab::pins);
+		view.set_page(50);
+		const bench::Figure screen = bench::measure(runs, [&] {
+			const auto now = vpin::State::Clock::now();
+			view.update(tracker.state(), now);
+			CHECK_EQ(view.size(), count);
+			CHECK_EQ(view.visible(tracker.state(), now).size(), size_t{50});
+		});
+		t.row("pintop: a refresh of its model (every dump)", refresh, &raw, "raw dump");
+		t.row("pintop: a screen of the Pins tab (50 rows)", screen, &raw, "raw dump");
 		std::printf("(pinned at %.1f us a pin)\n", pin_us);
 	});
 }

@@ -113,18 +113,26 @@ void line(std::ostream &out, std::string_view name, const Record &record, Format
 // A record as one compact JSON object (as json(record).dump()), appended.
 void append_json(std::string &out, const Record &record);
 
+// How much of a JSON list is written at a time.
+inline constexpr std::size_t json_chunk = 64 * 1024;
+
 template <typename T>
 void list(std::ostream &out, const std::vector<T> &items, Format format)
 {
     if (format == Format::json) {
-        // Streamed, one record at a time.
-        std::string document = "[";
-        for (const auto &item : items) {
-            if (document.size() > 1)
-                document += ',';
-            append_json(document, record(item));
+        // Streamed, one record at a time, written in chunks.
+        std::string chunk = "[";
+        chunk.reserve(json_chunk + 4096);
+        for (std::size_t i = 0; i < items.size(); i++) {
+            if (i)
+                chunk += ',';
+            append_json(chunk, record(items[i]));
+            if (chunk.size() >= json_chunk) {
+                out << chunk;
+                chunk.clear();
+            }
         }
-        out << document << "]\n";
+        out << chunk << "]\n";
         return;
     }
     std::vector<Record> rows;

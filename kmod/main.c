@@ -37,7 +37,6 @@ static struct miscdevice vpin_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = VPIN_DEVICE_NAME,
 	.fops = &vpin_fops,
-	.mode = 0666,
 };
 
 static int __init vpin_init(void)

@@ -8,10 +8,12 @@
  *
  * Sessions
  * --------
- * Every open of /dev/vpin creates a session. A session owns pins and leases;
- * they are released when the last reference to the session's file goes away
- * (close, exit, after fork or SCM_RIGHTS passing: whoever holds the last
- * reference). Opening fails with EDQUOT when the opener's uid has as many
+ * Every open of /dev/vpin creates a session. The module makes the device
+ * root's (mode 0600); who else may open it is the administrator's choice
+ * (the packages' udev rule: the group "vpin", 0660). A session owns pins
+ * and leases; they are released when the last reference to the session's
+ * file goes away (close, exit, after fork or SCM_RIGHTS passing: whoever
+ * holds the last reference). Opening fails with EDQUOT when the opener's uid has as many
  * sessions as a policy allows (see Policies below). A session is bound to the
  * address space (mm) of the process that opened it: VPIN_IOC_PIN interprets
  * addresses in that address space and is refused in any other one (EPERM

@@ -325,18 +325,20 @@ static bool vpin_rules_name_dev(const struct vpin_rules *set, dev_t dev)
  * caller reached the file through, its parents on the file system are the
  * same, and nothing is looked up by name.
  */
-static void vpin_rules_try_dirs(const struct vpin_rules *set,
-				const struct cred *cred, struct file *file,
-				u32 *best)
+static int vpin_rules_try_dirs(const struct vpin_rules *set,
+			       const struct cred *cred, struct file *file,
+			       u32 *best)
 {
 	const struct dentry *d;
-	u32 found;
+	unsigned int depth;
 	int seq = 0;
+	u32 found;
 
 	if (!vpin_rules_name_dev(set, file_inode(file)->i_sb->s_dev))
-		return;
+		return 0;
 restart:
 	found = *best;
+	depth = 0;
 	read_seqbegin_or_lock(&rename_lock, &seq);
 	d = file->f_path.dentry;
 	for (;;) {
@@ -347,6 +349,11 @@ restart:
 				       inode->i_ino, cred, &found);
 		if (IS_ROOT(d))
 			break;
+		/* A bounded walk: rename_lock may be held for all of it. */
+		if (++depth > VPIN_POLICY_MAX_DEPTH) {
+			done_seqretry(&rename_lock, seq);
+			return -ELOOP;
+		}
 		d = READ_ONCE(d->d_parent);
 	}
 	if (need_seqretry(&rename_lock, seq)) {
@@ -355,19 +362,23 @@ restart:
 	}
 	done_seqretry(&rename_lock, seq);
 	*best = found;
+	return 0;
 }
 
 /*
  * The first rule of @set that matches a request with @cred for @file
- * (NULL: memory that is not a file's), as an index, nrules for the
- * defaults. Under rcu_read_lock() or a reference, which keep @set.
+ * (NULL: memory that is not a file's), as an index at *@rule, nrules for
+ * the defaults. Under rcu_read_lock() or a reference, which keep @set.
+ * -ELOOP: the file is too deep below its file system's root to be judged.
  */
-static u32 vpin_rules_match(const struct vpin_rules *set,
-			    const struct cred *cred, struct file *file)
+static int vpin_rules_match(const struct vpin_rules *set,
+			    const struct cred *cred, struct file *file,
+			    u32 *rule)
 {
 	const struct group_info *gi = cred->group_info;
 	u32 best = set->nrules;
 	unsigned int i;
+	int ret = 0;
 
 	vpin_rules_try(set, VPIN_KEY_ALWAYS, 0, 0, cred, &best);
 	vpin_rules_try(set, VPIN_KEY_USER, __kuid_val(cred->uid), 0, cred,
@@ -380,8 +391,9 @@ static u32 vpin_rules_match(const struct vpin_rules *set,
 		vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(gi->gid[i]), 0,
 			       cred, &best);
 	if (file)
-		vpin_rules_try_dirs(set, cred, file, &best);
-	return best;
+		ret = vpin_rules_try_dirs(set, cred, file, &best);
+	*rule = best;
+	return ret;
 }
 
 /* A rule of @set by its index; nrules is the defaults. */
@@ -484,21 +496,23 @@ static void vpin_policy_denied(struct vpin_session *s, struct vpin_usage *u,
  */
 #define VPIN_HINT_RULE GENMASK_ULL(15, 0)
 
-static u32 vpin_rules_decide(struct vpin_session *s,
-			     const struct vpin_rules *set, struct file *file)
+static int vpin_rules_decide(struct vpin_session *s,
+			     const struct vpin_rules *set, struct file *file,
+			     u32 *rule)
 {
 	u64 tag = set->generation << 16, hint;
-	u32 rule;
 
 	BUILD_BUG_ON(VPIN_POLICY_MAX_RULES > VPIN_HINT_RULE);
 	if (file)
-		return vpin_rules_match(set, s->cred, file);
+		return vpin_rules_match(set, s->cred, file, rule);
 	hint = atomic64_read(&s->policy_hint);
-	if ((hint & ~VPIN_HINT_RULE) == tag)
-		return hint & VPIN_HINT_RULE;
-	rule = vpin_rules_match(set, s->cred, NULL);
-	atomic64_set(&s->policy_hint, tag | rule);
-	return rule;
+	if ((hint & ~VPIN_HINT_RULE) == tag) {
+		*rule = hint & VPIN_HINT_RULE;
+		return 0;
+	}
+	vpin_rules_match(set, s->cred, NULL, rule);
+	atomic64_set(&s->policy_hint, tag | *rule);
+	return 0;
 }
 
 /*
@@ -516,11 +530,15 @@ static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
 	struct vpin_rule *rule = NULL;
 	struct vpin_rules *set;
 	int ret = 0, q;
+	u32 i;
 
 	rcu_read_lock();
 	set = rcu_dereference(vpin_active);
 	if (set) {
-		rule = vpin_rules_rule(set, vpin_rules_decide(s, set, named));
+		ret = vpin_rules_decide(s, set, named, &i);
+		rule = ret ? NULL : vpin_rules_rule(set, i);
+	}
+	if (rule) {
 		atomic64_inc(&rule->hits);
 		if (op != VPIN_OP_SESSION && !(rule->allow & VPIN_ALLOW(op)))
 			ret = -EPERM;
@@ -540,7 +558,7 @@ static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
 			u->used[q] += amount[q];
 	spin_unlock(&vpin_usage_lock);
 
-	if (ret) {
+	if (ret && rule) {
 		atomic64_inc(&rule->denies);
 		if (rule != &set->defaults)
 			strscpy(name, rule->name, sizeof(name));
@@ -1187,10 +1205,14 @@ static unsigned int vpin_usage_batch(struct netlink_callback *cb,
 static int vpin_put_usage(struct sk_buff *skb, const struct vpin_usage_row *row,
 			  struct vpin_rules *set)
 {
-	const struct vpin_rule *r =
-		set ? vpin_rules_rule(set, vpin_rules_match(set, row->cred, NULL)) :
-		      NULL;
 	struct nlattr *nest = nla_nest_start(skb, VPIN_A_USAGE);
+	const struct vpin_rule *r = NULL;
+	u32 i;
+
+	if (set) {
+		vpin_rules_match(set, row->cred, NULL, &i);
+		r = vpin_rules_rule(set, i);
+	}
 
 	if (!nest ||
 	    nla_put_u32(skb, VPIN_USAGE_A_UID,

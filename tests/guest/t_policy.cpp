@@ -379,6 +379,43 @@ TEST("paths: a file 300 directories below a rule's directory is under it, rename
 	}
 }
 
+TEST("paths: a file deeper than VPIN_POLICY_MAX_DEPTH below a named file system's root is ELOOP")
+{
+	vt::DaxFs fs("ext4", 0);
+	const std::string root = fs.mountpoint();
+	CHECK_OK(mkdir((root + "/top").c_str(), 0755));
+	// Deeper than PATH_MAX allows to name: made one directory at a time.
+	vt::Fd at = open_file(root + "/top", O_RDONLY | O_DIRECTORY);
+	vt::Fd shallow, deep;
+	for (int level = 1; level <= 4100; level++) {
+		CHECK_OK(mkdirat(at.get(), "d", 0755));
+		at = vt::Fd(openat(at.get(), "d", O_RDONLY | O_DIRECTORY));
+		CHECK(at.get() >= 0);
+		if (level == 4000 || level == 4100) {
+			vt::Fd f(openat(at.get(), "f", O_RDWR | O_CREAT, 0644));
+			CHECK(f.get() >= 0);
+			CHECK_OK(fallocate(f.get(), 0, 0, pages(1)));
+			(level == 4000 ? shallow : deep) = std::move(f);
+		}
+	}
+	vpin::Policy p;
+	p.defaults = allow(VPIN_ALLOW_PIN);
+	vpin::Rule r = named("top", __VPIN_ALLOW_ALL);
+	r.paths = {root + "/top"};
+	p.rules = {r};
+	Rules rules(p);
+	auto s = vt::open_session();
+	uint64_t id = 0;
+	// /top/d x 4000/f: 4002 directories up to the root.
+	CHECK_OK(vt::lease(s.get(), shallow.get(), VPIN_LEASE_BREAKABLE, &id));
+	CHECK_OK(vt::unlease(s.get(), id));
+	CHECK_ERRNO(vt::lease(s.get(), deep.get(), VPIN_LEASE_BREAKABLE, &id), ELOOP);
+	// Memory is judged as before.
+	check_errno_is(pin_anon(s.get()), 0, "anonymous pin");
+	auto st = vpin::Netlink{}.policy();
+	CHECK_EQ(st.policy.rules.at(0).hits, 1u);
+}
+
 TEST("quotas count per uid across sessions and processes, and usage returns to zero")
 {
 	vpin::Policy p;

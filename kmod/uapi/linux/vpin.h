@@ -359,7 +359,10 @@
  * through, and after renames as well. So /a/b covers /a/b/c and not /a/bc,
  * and a file system mounted below a named directory is covered by naming its
  * mount point or a directory in it. A set keeps naming what its paths named
- * when it was loaded: load it again after replacing a file system there.
+ * when it was loaded: load it again after replacing a file system there. A
+ * file more than VPIN_POLICY_MAX_DEPTH directories below the root of a file
+ * system that a path names a directory of is not judged: its requests fail
+ * with ELOOP (and emit VPIN_EVENT_POLICY_DENIED naming no rule).
  * Memory that is not a file's (anonymous, shmem, memfd, hugetlb) and a new
  * session match only rules without paths.
  *
@@ -535,6 +538,7 @@ enum vpin_on_revoke {
 #define VPIN_POLICY_NAME_MAX	64	/* with the terminating NUL */
 #define VPIN_POLICY_PATH_MAX	512	/* with the terminating NUL */
 #define VPIN_POLICY_BREAK_MAX_MS (24U * 60 * 60 * 1000)
+#define VPIN_POLICY_MAX_DEPTH	4096	/* directories above a judged file */
 
 /* What started a lease break. */
 enum vpin_break_reason {

@@ -486,8 +486,9 @@ static int vpin_pin_pages_fast(struct vpin_session *s, struct vpin_kpin *pin,
 		return 0;
 	mmap_read_unlock(s->mm);
 fallback:
+	/* Published to no one: nothing wrote to them through the pin. */
 	if (done)
-		vpin_unpin_pages(pin, done);
+		unpin_user_pages(pin->pages, done);
 	*slow = true;
 	return -EAGAIN;
 }

@@ -275,6 +275,8 @@ static int vpin_nl_dump_start(struct netlink_callback *cb)
 	cb->args[DUMP_ADMIN] = v.admin;
 	cb->args[DUMP_FILTER] = filter ? nla_get_u64(filter) : 0;
 	cb->args[DUMP_PHASE] = 0;
+	/* Room for one object with the longest path in an empty message. */
+	cb->min_dump_alloc = NLMSG_GOODSIZE + PATH_MAX;
 	return 0;
 }
 
@@ -369,7 +371,8 @@ static int vpin_dump_walk(struct sk_buff *skb, struct netlink_callback *cb,
 		cb->args[DUMP_OBJECT] = 0;
 		cb->args[DUMP_SESSION] = s->id + 1;
 	}
-	if (ret == -EMSGSIZE)
+	/* Full; but an object that fits no message fails the dump. */
+	if (ret == -EMSGSIZE && skb->len)
 		return skb->len;
 	return ret ? ret : skb->len;
 }
@@ -493,7 +496,7 @@ static int vpin_dump_orphans(struct sk_buff *skb, struct netlink_callback *cb)
 		cb->args[DUMP_OBJECT] = pos;
 	}
 	mutex_unlock(&vpin_orphans_lock);
-	return ret == -EMSGSIZE || !ret ? skb->len : ret;
+	return !ret || (ret == -EMSGSIZE && skb->len) ? skb->len : ret;
 }
 
 static int vpin_nl_dump_leases(struct sk_buff *skb, struct netlink_callback *cb)

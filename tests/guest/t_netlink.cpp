@@ -13,7 +13,9 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <cstdlib>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <vector>
 
 namespace {
@@ -191,6 +193,49 @@ TEST("a pin dump packs many pins of one session into each message, every pin onc
 				  std::to_string(pins) + " pins",
 			  __FILE__, __LINE__);
 	tap::note(std::to_string(pins) + " pins in " + std::to_string(messages.size()) + " messages");
+}
+
+TEST("a pin whose path is near PATH_MAX is in the first message of a fresh socket's dump")
+{
+	Genl nl;
+	const uint16_t fam = nl.family();
+	// /tmp/vpin-long/aaa...(255)/... : about 3,900 bytes of path.
+	std::string dir = "/tmp/vpin-long";
+	CHECK_OK(mkdir(dir.c_str(), 0755));
+	for (int i = 0; i < 15; i++) {
+		dir += "/" + std::string(255, static_cast<char>('a' + i));
+		CHECK_OK(mkdir(dir.c_str(), 0755));
+	}
+	const std::string path = dir + "/f";
+	vt::Fd f = vt::make_file(path, vt::pages(1));
+	vt::Map m(vt::pages(1), PROT_READ, MAP_SHARED, f.get());
+	auto a = vt::open_session(), b = vt::open_session();
+	CHECK_OK(vt::pin(a.get(), m.addr(), m.length(), 0, nullptr));
+	vt::Map anon(vt::pages(1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	anon.touch();
+	CHECK_OK(vt::pin(b.get(), anon.addr(), anon.length(), 0, nullptr));
+	// A socket that never received anything: its first dump message is
+	// allocated before it says how large a buffer it reads with.
+	Genl fresh;
+	std::vector<std::vector<char>> messages;
+	const int err = fresh.request(fam, VPIN_CMD_GET_PINS, NLM_F_DUMP, {}, nullptr, nullptr, &messages);
+	CHECK_EQ(vt::sh("rm -rf /tmp/vpin-long"), 0);
+	CHECK_EQ(err, 0);
+	size_t pins = 0, longest = 0;
+	for (const auto &msg : messages) {
+		const auto *h = reinterpret_cast<const nlmsghdr *>(msg.data());
+		const char *data = msg.data() + NLMSG_LENGTH(GENL_HDRLEN);
+		for (const auto *n : attrs_of(data, h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), VPIN_A_PIN)) {
+			pins++;
+			const char *in = reinterpret_cast<const char *>(n) + NLA_HDRLEN;
+			for (const auto *file : attrs_of(in, n->nla_len - NLA_HDRLEN, VPIN_PIN_A_FILE))
+				for (const auto *p : attrs_of(reinterpret_cast<const char *>(file) + NLA_HDRLEN,
+							      file->nla_len - NLA_HDRLEN, VPIN_FILE_A_PATH))
+					longest = std::max<size_t>(longest, p->nla_len - NLA_HDRLEN);
+		}
+	}
+	CHECK_EQ(pins, size_t{2});
+	CHECK(longest > path.size());	// with its NUL
 }
 
 TEST("an unknown command is EOPNOTSUPP")

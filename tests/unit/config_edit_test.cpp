@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // Edits of pind's configuration in its text: what changes is the edited
 // keys, and nothing else, byte for byte.
+#include "lines.hpp"
+
 #include <vpin/config_edit.hpp>
 #include <vpin/policy.hpp>
 
@@ -26,15 +28,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-std::string lines(std::initializer_list<std::string_view> list)
-{
-    std::string text;
-    for (const auto line : list) {
-        text += line;
-        text += '\n';
-    }
-    return text;
-}
+using test::lines;
 
 // Names are looked up nowhere: every name is unknown.
 const vpin::NameResolver no_names{[](const std::string &) { return std::optional<std::uint32_t>{}; },

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "lines.hpp"
+
 #include <vpin/policy.hpp>
 
 #include <linux/vpin.h>
@@ -43,16 +45,7 @@ struct FakeNames {
     }
 };
 
-// Lines joined by newlines: line N of the text is lines[N - 1].
-std::string lines(std::initializer_list<std::string_view> list)
-{
-    std::string text;
-    for (const auto line : list) {
-        text += line;
-        text += '\n';
-    }
-    return text;
-}
+using test::lines;
 
 Config parse(const std::string &text)
 {

@@ -75,6 +75,17 @@ vpin::Rule named(const std::string &name, uint32_t bits)
 	return r;
 }
 
+// Pins allowed to all; one rule allowing everything under `dir`.
+vpin::Policy everything_under(const std::string &name, const std::string &dir)
+{
+	vpin::Policy p;
+	p.defaults = allow(VPIN_ALLOW_PIN);
+	vpin::Rule r = named(name, __VPIN_ALLOW_ALL);
+	r.paths = {dir};
+	p.rules = {r};
+	return p;
+}
+
 // Drops root for good: uid, gid and supplementary groups as given.
 void become(uid_t uid, gid_t gid, const std::vector<gid_t> &groups = {})
 {
@@ -267,12 +278,7 @@ TEST("paths: a prefix is a directory and what is below it; symlinks, renames and
 		CHECK_OK(symlink((root + "/rdma/f").c_str(), (root + "/other/to-f").c_str()));
 		CHECK_OK(symlink((root + "/other/g").c_str(), (root + "/rdma/to-g").c_str()));
 
-		vpin::Policy p;
-		p.defaults = allow(VPIN_ALLOW_PIN);
-		vpin::Rule r = named("rdma", __VPIN_ALLOW_ALL);
-		r.paths = {root + "/rdma"};
-		p.rules = {r};
-		Rules rules(p);
+		Rules rules(everything_under("rdma", root + "/rdma"));
 		auto s = vt::open_session();
 		const auto b = VPIN_LEASE_BREAKABLE;
 		uint64_t id = 0;
@@ -356,12 +362,7 @@ TEST("paths: a file 300 directories below a rule's directory is under it, rename
 		}
 		vt::make_file(dir + "/f", pages(1));
 
-		vpin::Policy p;
-		p.defaults = allow(VPIN_ALLOW_PIN);
-		vpin::Rule r = named("top", __VPIN_ALLOW_ALL);
-		r.paths = {root + "/top"};
-		p.rules = {r};
-		Rules rules(p);
+		Rules rules(everything_under("top", root + "/top"));
 		auto s = vt::open_session();
 		vt::Fd f = open_file(dir + "/f", O_RDONLY);
 		uint64_t id = 0;
@@ -398,12 +399,7 @@ TEST("paths: a file deeper than VPIN_POLICY_MAX_DEPTH below a named file system'
 			(level == 4000 ? shallow : deep) = std::move(f);
 		}
 	}
-	vpin::Policy p;
-	p.defaults = allow(VPIN_ALLOW_PIN);
-	vpin::Rule r = named("top", __VPIN_ALLOW_ALL);
-	r.paths = {root + "/top"};
-	p.rules = {r};
-	Rules rules(p);
+	Rules rules(everything_under("top", root + "/top"));
 	auto s = vt::open_session();
 	uint64_t id = 0;
 	// /top/d x 4000/f: 4002 directories up to the root.

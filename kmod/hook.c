@@ -40,7 +40,8 @@
  *                            back to copying the data.
  *
  * Also: pin_user_pages_remote() from VFIO type1 fails on vpin's mappings
- * (map.c), whose pages VFIO would never unpin.
+ * (map.c), whose pages VFIO would never unpin; and a lease grant drops
+ * xfs's copy-on-write reservations (vpin_drop_cow()).
  *
  * Backstops, for every other path: a file system about to wait for a
  * file's DAX pages (dax_layout_busy_page_range()) or to drop its pages and
@@ -59,6 +60,7 @@
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/ftrace.h>
+#include <linux/iomap.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/memremap.h>
@@ -668,17 +670,73 @@ static void vpin_hook_remove(struct vpin_hook *h)
 
 static int vpin_find_function(const char *name, unsigned long *start,
 			      unsigned long *end);
+static bool vpin_xfs_found;	/* under vpin_hooks_lock */
 
-static void vpin_swapext_find(void)
+/* xfs_dax_write_iomap_end() of the xfs module: see vpin_drop_cow(). */
+typedef int (*vpin_iomap_end_t)(struct inode *inode, loff_t pos,
+				loff_t length, ssize_t written,
+				unsigned int flags, struct iomap *iomap);
+static vpin_iomap_end_t vpin_xfs_dax_write_end;
+
+/* The functions of the xfs module vpin looks for, once it is hooked. */
+static void vpin_xfs_find(void)
 {
 	unsigned long start, end;
 
 	if (vpin_find_function("xfs_swap_extents", &start, &end)) {
 		pr_warn("xfs_swap_extents not found: an XFS_IOC_SWAPEXT that waited for an exclusive grant is not refused\n");
-		return;
+	} else {
+		WRITE_ONCE(vpin_swapext_start, start);
+		WRITE_ONCE(vpin_swapext_end, end);
 	}
-	WRITE_ONCE(vpin_swapext_start, start);
-	WRITE_ONCE(vpin_swapext_end, end);
+	if (vpin_find_function("xfs_dax_write_iomap_end", &start, &end))
+		pr_warn("xfs_dax_write_iomap_end not found: no lease on an xfs FS-DAX file\n");
+	else
+		WRITE_ONCE(vpin_xfs_dax_write_end, (vpin_iomap_end_t)start);
+}
+
+static const char *vpin_fs_name(const struct file_system_type *type)
+{
+	/* By module: the ext4 module also serves ext2 and ext3 mounts. */
+	return type->owner ? module_name(type->owner) : type->name;
+}
+
+/*
+ * xfs keeps the copy-on-write reservation made around a block it copied on
+ * write (cowextsize, 32 blocks by default) after the write; a later write
+ * to a block it covers goes to the reserved block and frees the old one,
+ * even once no extent is shared any more. Through a mapping made before the
+ * lease such a write would move a block of a protected file, or free a
+ * pinned one. Without shared extents (the lease grant refuses them) and
+ * without reservations no write copies, and no reservation is made again
+ * while a lease refuses or breaks every new sharing of the file's blocks.
+ *
+ * Drop the reservations of an xfs FS-DAX file: xfs_dax_write_iomap_end()
+ * with nothing written cancels those of its range, as after a failed
+ * write. Called with i_rwsem held; the invalidate lock (xfs's MMAPLOCK)
+ * keeps page faults out, so that no write is between its ->iomap_begin()
+ * and ->iomap_end(). A page cache file copies at writeback, after which its
+ * pages, pinned or not, still hold its data: nothing to do.
+ */
+int vpin_drop_cow(struct inode *inode)
+{
+	struct rw_semaphore *lock = &inode->i_mapping->invalidate_lock;
+	struct iomap unused = {};
+	vpin_iomap_end_t end;
+	int ret;
+
+	lockdep_assert_held_write(&inode->i_rwsem);
+	if (!IS_DAX(inode) || strcmp(vpin_fs_name(inode->i_sb->s_type), "xfs"))
+		return 0;
+	end = READ_ONCE(vpin_xfs_dax_write_end);
+	if (!end)
+		return -EOPNOTSUPP;
+	if (down_write_killable(lock))
+		return -EINTR;
+	/* From offset 0 for a length of xfs's NULLFILEOFF: the whole file. */
+	ret = end(inode, 0, -1, 0, IOMAP_WRITE, &unused);
+	up_write(lock);
+	return ret;
 }
 
 /*
@@ -688,8 +746,7 @@ static void vpin_swapext_find(void)
  */
 int vpin_hook_fs(struct file_system_type *type)
 {
-	/* By module: the ext4 module also serves ext2 and ext3 mounts. */
-	const char *name = type->owner ? module_name(type->owner) : type->name;
+	const char *name = vpin_fs_name(type);
 	bool missing = false;
 	int i, ret = 0;
 
@@ -708,9 +765,11 @@ int vpin_hook_fs(struct file_system_type *type)
 		if (h->fs && !h->active && !strcmp(h->fs, name))
 			ret = vpin_hook_install(h, type->owner);
 	}
-	/* The xfs module stays loaded from now on: its function stays put. */
-	if (!ret && !strcmp(name, "xfs") && !READ_ONCE(vpin_swapext_end))
-		vpin_swapext_find();
+	/* The xfs module stays loaded from now on: its functions stay put. */
+	if (!ret && !strcmp(name, "xfs") && !vpin_xfs_found) {
+		vpin_xfs_find();
+		vpin_xfs_found = true;
+	}
 	mutex_unlock(&vpin_hooks_lock);
 	return ret;
 }

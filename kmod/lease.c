@@ -417,14 +417,16 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 		ret = -EINTR;
 		goto err_free;
 	}
-	if (lease->type == VPIN_LEASE_EXCLUSIVE) {
+	/* Under a lease of any kind no write may copy a block: hook.c. */
+	ret = vpin_drop_cow(inode);
+	if (!ret && lease->type == VPIN_LEASE_EXCLUSIVE) {
 		ret = vpin_file_attach(lease);
 		if (!ret) {
 			ret = vpin_protect(inode, &lease->protected);
 			if (ret)
 				vpin_file_detach(lease);
 		}
-	} else {
+	} else if (!ret) {
 		ret = vpin_lease_publish(s, lease);
 	}
 	inode_unlock(inode);

@@ -12,6 +12,7 @@
 #include <linux/backing-dev.h>
 #include <linux/file.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -22,6 +23,7 @@
 #include "netlink.h"
 #include "pin.h"
 #include "policy.h"
+#include "protect.h"
 #include "session.h"
 #include "util.h"
 
@@ -287,11 +289,125 @@ static int vpin_fault_pages(struct mm_struct *mm, struct vpin_kpin *pin)
 }
 
 /*
+ * The DAX entries of a file's i_pages (fs/dax.c): the pfn above four flag
+ * bits, of one page or of a PMD. Zero and empty entries map no block.
+ */
+#define VPIN_DAX_SHIFT		4
+#define VPIN_DAX_PMD		BIT(1)
+#define VPIN_DAX_ZERO_PAGE	BIT(2)
+#define VPIN_DAX_EMPTY		BIT(3)
+
+/* How many checks of entries before the i_pages lock is let go a while. */
+#define VPIN_DAX_BATCH		4096
+
+/*
+ * xfs maps the block a write copies to, like the blocks of a shared extent,
+ * with its page marked as shared among files (page->mapping is
+ * PAGE_MAPPING_DAX_SHARED), and the mark stays until the page's DAX entry
+ * goes, also once the block is the file's alone. GUP takes a marked page
+ * for an anonymous page that is not exclusive: a FOLL_PIN of it trips a
+ * VM_BUG_ON on kernels built with CONFIG_DEBUG_VM (direct I/O into such a
+ * mapping does too), and a read-only pin of it is never granted. Under a
+ * lease no block of the file is shared or can become so (lease.c), so a
+ * mark on one of its pages is stale.
+ *
+ * Whether a page of the DAX entries of @mapping from @first to @last is
+ * marked; with @fix, give each marked page the association that
+ * dax_associate_entry() gives the page of a block of one file, under the
+ * lock that function holds.
+ */
+static bool vpin_dax_marked(struct address_space *mapping, pgoff_t first,
+			    pgoff_t last, bool fix)
+{
+	XA_STATE(xas, &mapping->i_pages, first);
+	unsigned int batch = 0;
+	bool marked = false;
+	void *entry;
+
+	if (fix)
+		xas_lock_irq(&xas);
+	else
+		rcu_read_lock();
+	xas_for_each(&xas, entry, last) {
+		unsigned long v, pfn, i, nr;
+
+		if (xas_retry(&xas, entry) || !xa_is_value(entry))
+			continue;
+		v = xa_to_value(entry);
+		if (v & (VPIN_DAX_ZERO_PAGE | VPIN_DAX_EMPTY))
+			continue;
+		pfn = v >> VPIN_DAX_SHIFT;
+		nr = v & VPIN_DAX_PMD ? PMD_SIZE >> PAGE_SHIFT : 1;
+		for (i = 0; i < nr; i++) {
+			struct page *page = pfn_to_page(pfn + i);
+
+			if (READ_ONCE(page->mapping) != PAGE_MAPPING_DAX_SHARED)
+				continue;
+			marked = true;
+			if (!fix)
+				goto out;
+			page->mapping = mapping;
+			page->index = (xas.xa_index & ~(nr - 1)) + i;
+		}
+		if (++batch % VPIN_DAX_BATCH)
+			continue;
+		xas_pause(&xas);
+		if (fix) {
+			xas_unlock_irq(&xas);
+			cond_resched();
+			xas_lock_irq(&xas);
+		} else {
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+	}
+out:
+	if (fix)
+		xas_unlock_irq(&xas);
+	else
+		rcu_read_unlock();
+	return marked;
+}
+
+/*
+ * Fault in a DAX range of @file (vpin_fault_pages()) and mend the stale
+ * marks of its pages (vpin_dax_marked()). Those are mended only once the
+ * file's blocks were seen unshared with the lease @lease_id held: *@checked
+ * is the lease they were seen under. ->fiemap cannot be asked under the
+ * mmap lock: -EAGAIN, as from vpin_fault_pages(), means that the lock was
+ * dropped and the caller starts over.
+ */
+static int vpin_fault_dax(struct vpin_session *s, struct vpin_kpin *pin,
+			  struct file *file, long lease_id, long *checked)
+{
+	struct address_space *mapping = file->f_mapping;
+	pgoff_t first = pin->offset >> PAGE_SHIFT;
+	pgoff_t last = first + pin->npages - 1;
+	int ret;
+
+	ret = vpin_fault_pages(s->mm, pin);
+	if (ret || !vpin_dax_marked(mapping, first, last, false))
+		return ret;
+	if (*checked == lease_id) {
+		vpin_dax_marked(mapping, first, last, true);
+		return 0;
+	}
+	mmap_read_unlock(s->mm);
+	ret = vpin_check_extents(file, VPIN_EXTENTS_UNSHARED);
+	if (!ret) {
+		*checked = lease_id;
+		return -EAGAIN;
+	}
+	mmap_read_lock(s->mm);
+	return ret;
+}
+
+/*
  * How often a DAX range is faulted in again after its pages went before
  * they could be pinned. Only the session's own address space or the file's
- * layout changing under it, or (Linux 6.12) an xfs page still marked shared
- * after its extent stopped being shared, which GUP will never pin
- * read-only, make a try fail: the pin is then EAGAIN, not a loop.
+ * layout changing under it make a try fail: the pin is then EAGAIN, not a
+ * loop.
  */
 #define VPIN_PIN_TRIES 8
 
@@ -507,8 +623,8 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 	struct file *judged = NULL;
 	struct vpin_kpin *pin;
 	unsigned int tries = 0;
+	long lease_id, checked = 0;
 	bool slow = false;
-	long lease_id;
 	u32 id;
 	int ret;
 
@@ -574,7 +690,7 @@ retry:
 	pin->dax = range.dax;
 	pin->offset = range.offset;
 	if (pin->dax)
-		ret = vpin_fault_pages(s->mm, pin);
+		ret = vpin_fault_dax(s, pin, judged, lease_id, &checked);
 	else if (!range.file && !slow)
 		ret = vpin_pin_pages_fast(s, pin, &slow);
 	else

@@ -27,10 +27,9 @@
 // TAP stream; findings start with "# FINDING".
 //
 // --skip OP,... leaves operations out (names as in the summary).
-// --avoid-known keeps remaps and swaps off FS-DAX, where this fuzzer found
-// that on 6.12 a read pin of a page xfs once marked shared (reflink) spun in
-// GUP until killed; vpin's pins now get EAGAIN there (harden: "a read pin
-// of a page once shared by a reflink"). make test runs with it, for short
+// --avoid-known keeps remaps and swaps off FS-DAX, where the stock kernels
+// have limits of their own (6.1 WARNs in dax_associate_entry() as soon as a
+// second file maps a reflinked DAX page). make test runs with it, for short
 // runs that spend their time elsewhere; make fuzz runs without.
 #include <linux/vpin.h>
 #include <vpin/fd.hpp>
@@ -1217,8 +1216,7 @@ int Worker::pick_dir(bool want_dax, bool want_xfs)
 	return c[rng_.index(c.size())];
 }
 
-// With --avoid-known, remaps and swaps stay off FS-DAX (known hangs and a
-// WARN while pages are pinned, and read pins of shared extents spin).
+// With --avoid-known, remaps and swaps stay off FS-DAX (see the top).
 int Worker::remap_dir(bool want_xfs)
 {
 	if (!cfg.avoid_known)

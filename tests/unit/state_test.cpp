@@ -985,3 +985,47 @@ TEST_CASE("StateTracker: a session opened and a policy changed are fetched by sy
     CHECK_FALSE(t.tracker->state().policy().loaded);
     CHECK(t.tracker->state().policy().policy.rules.empty());
 }
+
+TEST_CASE("state: a dump in any order replaces the pins; the last of a pin listed twice stands")
+{
+    State state{0, page};
+    state.set_sessions({session(1, 10, 1000, "a"), session(2, 20, 1000, "b")});
+    state.set_pins({pin(1, 1, 1), pin(1, 2, 1), pin(2, 1, 1), pin(2, 7, 1)}, std::nullopt, t0);
+    auto changes = state.changes();
+
+    // Unsorted, a duplicate, one pin changed, one gone, one new.
+    state.set_pins({pin(2, 7, 1, file(3, "/x")), pin(1, 2, 1), pin(2, 5, 2), pin(1, 2, 4), pin(1, 1, 1)},
+                   std::nullopt, t0);
+    CHECK(state.changes() != changes);
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> keys;
+    for (const auto &row : state.pins({}, {}, t0))
+        keys.emplace_back(row.pin.session, row.pin.id);
+    CHECK(keys == std::vector<std::pair<std::uint64_t, std::uint32_t>>{{1, 1}, {1, 2}, {2, 5}, {2, 7}});
+    CHECK(state.pin(1, 2, t0)->pin.pages == 4);
+    CHECK(state.pin(2, 7, t0)->pin.file->path == "/x");
+    CHECK(state.session(1)->pins == 2);
+    CHECK(state.session(1)->pinned_bytes == 5 * page);
+
+    // One session's: the others stay; pins of other sessions in it are ignored.
+    changes = state.changes();
+    state.set_pins({pin(2, 9, 1), pin(1, 8, 1), pin(2, 5, 2)}, 2, t0);
+    CHECK(state.changes() != changes);
+    keys.clear();
+    for (const auto &row : state.pins({}, {}, t0))
+        keys.emplace_back(row.pin.session, row.pin.id);
+    CHECK(keys == std::vector<std::pair<std::uint64_t, std::uint32_t>>{{1, 1}, {1, 2}, {2, 5}, {2, 9}});
+
+    // The same again, older: nothing changed that a view shows but the age.
+    changes = state.changes();
+    state.set_pins({pin(2, 9, 1, std::nullopt, 500), pin(2, 5, 2, std::nullopt, 500)}, 2, t0 + 500ms);
+    CHECK(state.changes() == changes);
+    CHECK(state.pin(2, 9, t0 + 500ms)->pin.age_ms == 500);
+    state.set_leases({lease(1, 1, VPIN_LEASE_EXCLUSIVE, file(3, "/x"))}, std::nullopt, t0);
+    changes = state.changes();
+    state.set_leases({lease(1, 1, VPIN_LEASE_EXCLUSIVE, file(3, "/x"))}, 1, t0 + 1s);
+    CHECK(state.changes() == changes);
+    state.set_leases({lease(1, 1, VPIN_LEASE_BREAKABLE, file(3, "/x"))}, 1, t0 + 1s);
+    CHECK(state.changes() != changes);
+    // Two models never tell the same.
+    CHECK(State{}.changes() != State{}.changes());
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+// Listing many pins without the module: a synthetic VPIN_CMD_GET_PINS dump
+// (pin_dump.hpp) of COUNT pins of one session (default 100,000) goes
+// through what tests/bench/list_bench.cpp measures in the test guest:
+// parsing it as vpin::Netlink::pins() does, `pinctl list pins -j` and
+// `pinctl list pins` printing it, a refresh of pintop's model
+// (vpin::StateTracker) and a screen of pintop's Pins tab (View::update()
+// and visible()), the first one and the next ones. Prints the best and the
+// median of RUNS runs (default 5) of each, in milliseconds; checks that
+// every stage saw every pin, and exits 1 if one did not.
+#include "pin_dump.hpp"
+
+#include <view.hpp>
+
+#include <vpin/parse.hpp>
+#include <vpin/print.hpp>
+#include <vpin/state.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Messages = std::vector<test::DumpMessage>;
+
+bool failed = false;
+
+void check(bool ok, const char *what)
+{
+    if (!ok) {
+        std::fprintf(stderr, "list_perf: %s\n", what);
+        failed = true;
+    }
+}
+
+std::vector<vpin::Pin> parse(const Messages &messages)
+{
+    std::vector<vpin::Pin> pins;
+    for (const auto &msg : messages)
+        vpin::parse_pins(nlmsg_hdr(msg.get()), pins);
+    return pins;
+}
+
+// One session holding the pins of the dump.
+class DumpSource final : public vpin::StateSource {
+public:
+    explicit DumpSource(const Messages &messages) : messages_{messages} {}
+
+    [[nodiscard]] int fd() const override { return -1; }
+    bool receive(const std::function<void(const vpin::Event &)> &) override { return true; }
+    vpin::Status status() override { return {}; }
+    std::vector<vpin::Session> sessions() override
+    {
+        vpin::Session session;
+        session.id = 1;
+        session.pid = 4242;
+        session.uid = 1000;
+        session.comm = "list-perf";
+        return {session};
+    }
+    std::vector<vpin::Pin> pins(std::optional<std::uint64_t>) override { return parse(messages_); }
+    std::vector<vpin::Lease> leases(std::optional<std::uint64_t>) override { return {}; }
+    vpin::PolicyState policy() override { return {}; }
+    std::vector<vpin::Usage> usage() override { return {}; }
+
+private:
+    const Messages &messages_;
+};
+
+void measure(const char *name, int runs, const std::function<void()> &run)
+{
+    std::vector<double> ms;
+    for (int i = 0; i < runs; i++) {
+        const auto start = std::chrono::steady_clock::now();
+        run();
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                         .count());
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("%-52s %9.2f %9.2f\n", name, ms.front(), ms[ms.size() / 2]);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const std::size_t count = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 100000;
+    const int runs = argc > 2 ? std::atoi(argv[2]) : 5;
+    const Messages messages = test::pin_dump(test::synthetic_pins(count));
+    std::ofstream null{"/dev/null"};
+
+    std::printf("%zu pins in %zu messages; ms, best and median of %d runs\n", count, messages.size(), runs);
+    std::printf("%-52s %9s %9s\n", "stage", "best", "median");
+    measure("parse (vpin::Netlink::pins())", runs, [&] { check(parse(messages).size() == count, "parse"); });
+    const auto pins = parse(messages);
+    measure("pinctl list pins -j: print", runs,
+            [&] { vpin::print::list(null, pins, vpin::print::Format::json); });
+    measure("pinctl list pins -j: parse and print", runs,
+            [&] { vpin::print::list(null, parse(messages), vpin::print::Format::json); });
+    measure("pinctl list pins: print", runs,
+            [&] { vpin::print::list(null, pins, vpin::print::Format::text); });
+
+    vpin::StateTracker tracker{std::make_unique<DumpSource>(messages)};
+    measure("pintop: StateTracker::refresh()", runs, [&] {
+        tracker.refresh();
+        check(tracker.state().totals().pins == count, "refresh");
+    });
+    pintop::View view{pintop::Tab::pins};
+    view.set_page(50);
+    const auto screen = [&] {
+        const auto now = vpin::State::Clock::now();
+        view.update(tracker.state(), now);
+        check(view.size() == count, "view size");
+        check(view.visible(tracker.state(), now).size() == std::min<std::size_t>(count, 50), "visible");
+    };
+    measure("pintop: View::update() + visible(), unchanged", runs, screen);
+    measure("pintop: refresh, then View::update() + visible()", runs, [&] {
+        tracker.refresh();
+        screen();
+    });
+    view.sort_next(1);
+    view.sort_next(1);
+    measure("pintop: the same sorted by command", runs, [&] {
+        tracker.refresh();
+        screen();
+    });
+    view.set_filter("volume-3");
+    measure("pintop: the same filtered by path (size unchecked)", runs, [&] {
+        tracker.refresh();
+        const auto now = vpin::State::Clock::now();
+        view.update(tracker.state(), now);
+        (void)view.visible(tracker.state(), now);
+    });
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -261,30 +261,46 @@ bool valid(const nlattr *attr, const nla_policy &policy)
     return policy.type != NLA_STRING || data_of(attr)[len - 1] == '\0';
 }
 
-// The members of a nest, as parse_nest() checks them, without a table:
-// `on(type, attr)` for each one of a type the policy knows, in order, so a
-// member that repeats ends with its last value as nla_parse() keeps it.
-// The walk is nla_for_each_nested()'s: it stops at the first member that
-// is not whole (nla_ok()).
+// Each attribute of a stream, as nla_for_each_attr() goes: until the first
+// that is not whole (nla_ok()).
+template <typename On>
+void each_attr(char *head, int len, On on)
+{
+    int rem = len;
+    while (rem >= static_cast<int>(sizeof(nlattr))) {
+        auto *attr = reinterpret_cast<nlattr *>(head);
+        if (attr->nla_len < sizeof(nlattr) || attr->nla_len > rem)
+            break;
+        on(attr);
+        const int total = static_cast<int>(NLA_ALIGN(attr->nla_len));
+        rem -= total;
+        head += total;
+    }
+}
+
+// The attributes of a stream as nla_parse() checks them, without a table:
+// `on(type, attr)` for each one of a type the policy knows, in order, so an
+// attribute that repeats ends with its last value as nla_parse() keeps it.
+// One that fails its check fails the message: "bad attributes in `nest`",
+// or of the message when `nest` is null (parse_top()).
+template <std::size_t N, typename On>
+void walk(char *head, int len, const std::array<nla_policy, N> &policy, const char *nest, On on)
+{
+    each_attr(head, len, [&](nlattr *attr) {
+        const int type = type_of(attr);
+        if (type >= static_cast<int>(N))
+            return;
+        if (!valid(attr, policy[static_cast<std::size_t>(type)]))
+            malformed(nest ? std::string{"bad attributes in "} + nest : "bad attributes");
+        on(type, attr);
+    });
+}
+
+// The members of a nest, as parse_nest() checks them.
 template <std::size_t N, typename On>
 void walk(nlattr *nest, const std::array<nla_policy, N> &policy, const char *name, On on)
 {
-    char *at = reinterpret_cast<char *>(nest) + NLA_HDRLEN;
-    int rem = length_of(nest);
-    while (rem >= static_cast<int>(sizeof(nlattr))) {
-        auto *attr = reinterpret_cast<nlattr *>(at);
-        if (attr->nla_len < sizeof(nlattr) || attr->nla_len > rem)
-            break;
-        const int type = type_of(attr);
-        if (type < static_cast<int>(N)) {
-            if (!valid(attr, policy[static_cast<std::size_t>(type)]))
-                malformed(std::string{"bad attributes in "} + name);
-            on(type, attr);
-        }
-        const int total = static_cast<int>(NLA_ALIGN(attr->nla_len));
-        rem -= total;
-        at += total;
-    }
+    walk(reinterpret_cast<char *>(nest) + NLA_HDRLEN, length_of(nest), policy, name, on);
 }
 
 // Checked by walk(): long enough.
@@ -506,16 +522,20 @@ void lease_of(nlattr *nest, Lease &lease)
 template <typename T>
 void each(nlmsghdr *msg, int type, void (*of)(nlattr *, T &), const char *name, std::vector<T> &out)
 {
-    (void)parse_top(msg);
+    // First every attribute checked, as parse_top() does.
+    if (!genlmsg_valid_hdr(msg, 0))
+        malformed("bad attributes");
     auto *genl = static_cast<genlmsghdr *>(nlmsg_data(msg));
+    auto *head = reinterpret_cast<char *>(genlmsg_attrdata(genl, 0));
+    const int len = genlmsg_attrlen(genl, 0);
+    walk(head, len, top_policy, nullptr, [](int, nlattr *) {});
+
     const std::size_t before = out.size();
-    nlattr *attr = nullptr;
-    int rem = 0;
     try {
-        nla_for_each_attr(attr, genlmsg_attrdata(genl, 0), genlmsg_attrlen(genl, 0), rem) {
-            if (nla_type(attr) == type)
+        each_attr(head, len, [&](nlattr *attr) {
+            if (type_of(attr) == type)
                 of(attr, out.emplace_back());
-        }
+        });
     } catch (...) {
         out.resize(before);
         throw;

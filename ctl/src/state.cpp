@@ -317,10 +317,14 @@ void State::recount()
         session.pinned_bytes = 0;
         session.leases = 0;
     }
+    // The pins of a session follow one another: one look-up for each.
+    auto session = sessions_.end();
     for (const auto &[key, entry] : pins_) {
-        if (const auto it = sessions_.find(key.first); it != sessions_.end()) {
-            it->second.pins++;
-            it->second.pinned_bytes += entry.pin.length;
+        if (session == sessions_.end() || session->first != key.first)
+            session = sessions_.find(key.first);
+        if (session != sessions_.end()) {
+            session->second.pins++;
+            session->second.pinned_bytes += entry.pin.length;
         }
     }
     for (const auto &[key, entry] : leases_) {

@@ -148,13 +148,28 @@ int main(int argc, char **argv)
     dump = &messages;
     view.sort_next(1);
     view.sort_next(1);
-    measure("pintop: the same sorted by command", runs, [&] {
+    measure("pintop: sorted by command, View::update() + visible() anew", runs, [&] {
+        view.set_filter(view.filter());
+        screen();
+    });
+    measure("pintop: sorted by command, refresh after a change, update", runs, [&] {
+        dump = dump == &messages ? &fewer : &messages;
         tracker.refresh();
+        const auto now = vpin::State::Clock::now();
+        view.update(tracker.state(), now);
+        (void)view.visible(tracker.state(), now);
+    });
+    view.sort_next(1);
+    view.sort_next(1);
+    measure("pintop: sorted by age (made anew each time), update", runs, screen);
+    view.sort_next(1);
+    measure("pintop: sorted by path, View::update() + visible() anew", runs, [&] {
+        view.set_filter(view.filter());
         screen();
     });
     view.set_filter("volume-3");
-    measure("pintop: the same filtered by path (size unchecked)", runs, [&] {
-        tracker.refresh();
+    measure("pintop: filtered by path, View::update() + visible() anew", runs, [&] {
+        view.set_filter(view.filter());
         const auto now = vpin::State::Clock::now();
         view.update(tracker.state(), now);
         (void)view.visible(tracker.state(), now);

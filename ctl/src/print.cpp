@@ -221,6 +221,7 @@ void table(std::ostream &out, const Record &shape, const std::vector<Record> &ro
         numeric.push_back(is_number(field));
     }
     for (std::size_t r = 0; r < rows.size(); r++) {
+        cells[r].reserve(shape.size());
         for (std::size_t c = 0; c < shape.size(); c++) {
             cells[r].push_back(text(rows[r][c]));
             widths[c] = std::max(widths[c], cells[r][c].size());

@@ -263,7 +263,7 @@ Record record(const Pin &pin)
     Record fields;
     fields.reserve(10);
     pin_fields(pin, [&](std::string_view key, std::string_view header, const auto &value, Style style) {
-        fields.push_back({key, header, field_value(value), style});
+        fields.emplace_back(key, header, field_value(value), style);
     });
     return fields;
 }

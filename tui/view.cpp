@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -485,8 +486,25 @@ void View::events_after(std::uint64_t seq)
     stale_ = true;
 }
 
+// The rows of the sessions, pins and leases tabs stay what they were while
+// the objects do and their order does not depend on the time.
+bool View::current_for(const vpin::State &state) const
+{
+    if (stale_ || built_ != tab_ || built_changes_ != state.changes())
+        return false;
+    const auto by = sort().by;
+    switch (tab_) {
+    case Tab::sessions:
+    case Tab::pins:
+    case Tab::leases: return by != Order::age && by != Order::deadline;
+    default: return false;
+    }
+}
+
 void View::update(const vpin::State &state, Time now)
 {
+    if (current_for(state))
+        return;
     // The selected object, if the rows are of this tab still.
     Item was;
     const bool had = built_ == tab_ && !items_.empty();
@@ -502,6 +520,7 @@ void View::update(const vpin::State &state, Time now)
     }
     stale_ = false;
     built_ = tab_;
+    built_changes_ = state.changes();
     auto &t = tabs_[index()];
     if (tab_ == Tab::events && t.follow) {
         // Following the stream: the newest stays in sight.
@@ -573,13 +592,18 @@ void View::build_tree(const vpin::State &state, const std::vector<vpin::Session>
 
 void View::build_pins(const vpin::State &state, Time now)
 {
-    auto rows = state.pins({}, sort(), now);
-    key_descending(rows, sort());
-    items_.reserve(rows.size());
-    for (const auto &row : rows) {
-        if (match_.matches(row.uid, row.comm, row.pin.file ? std::string_view{row.pin.file->path} : ""))
-            items_.push_back({Kind::pin, row.pin.session, row.pin.id, 0});
+    std::function<bool(const vpin::State::PinRef &)> keep;
+    if (!match_.empty()) {
+        keep = [&](const vpin::State::PinRef &ref) {
+            const auto &file = ref.pin->file;
+            return match_.matches(ref.uid(), ref.comm(), file ? std::string_view{file->path} : "");
+        };
     }
+    auto refs = state.pin_refs({}, sort(), now, keep);
+    key_descending(refs, sort());
+    items_.reserve(refs.size());
+    for (const auto &ref : refs)
+        items_.push_back({Kind::pin, ref.pin->session, ref.pin->id, 0});
 }
 
 void View::build_leases(const vpin::State &state, Time now)

@@ -180,7 +180,8 @@ public:
     // Whether the tab, sort, filter or tree changed since update().
     [[nodiscard]] bool stale() const noexcept { return stale_; }
     // Takes the current tab's objects from the model (filtered, sorted); the
-    // selection stays on its object while it is there.
+    // selection stays on its object while it is there. Rows that cannot
+    // have changed since the last update (vpin::State::changes()) are kept.
     void update(const vpin::State &state, vpin::State::Time now);
 
     // The rows on the page, formatted as of `now`; only those.
@@ -208,6 +209,7 @@ private:
     [[nodiscard]] std::size_t index() const noexcept { return static_cast<std::size_t>(tab_); }
     void clamp();
     void moved();
+    [[nodiscard]] bool current_for(const vpin::State &state) const;
     void build_sessions(const vpin::State &state, vpin::State::Time now);
     void build_tree(const vpin::State &state, const std::vector<vpin::Session> &sessions,
                     vpin::State::Time now);
@@ -227,6 +229,7 @@ private:
     std::uint64_t events_after_ = 0;
     std::vector<Item> items_;
     std::optional<Tab> built_; // the tab items_ are of
+    std::uint64_t built_changes_ = 0; // and State::changes() then
     mutable std::size_t formatted_ = 0;
     mutable std::map<std::uint32_t, std::string> users_;
 };

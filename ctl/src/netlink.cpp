@@ -304,17 +304,14 @@ bool Netlink::transact(std::uint8_t cmd, Request req, bool dump,
 }
 
 template <typename T>
-std::vector<T> Netlink::dump(std::uint8_t cmd, Request request, std::vector<T> (*parse)(nlmsghdr *),
+std::vector<T> Netlink::dump(std::uint8_t cmd, Request request,
+                             void (*parse)(nlmsghdr *, std::vector<T> &),
                              std::optional<std::uint64_t> session)
 {
     std::vector<T> objects;
     for (int attempt = 0; attempt < dump_attempts; attempt++) {
         objects.clear();
-        if (transact(cmd, request, true, session, [&](nlmsghdr *msg) {
-                auto some = parse(msg);
-                objects.insert(objects.end(), std::make_move_iterator(some.begin()),
-                               std::make_move_iterator(some.end()));
-            }))
+        if (transact(cmd, request, true, session, [&](nlmsghdr *msg) { parse(msg, objects); }))
             return objects;
     }
     interrupted(request);
@@ -334,17 +331,18 @@ std::vector<Session> Netlink::sessions()
 {
     return dump(
         VPIN_CMD_GET_SESSIONS, Request::sessions,
-        +[](nlmsghdr *msg) { return std::vector<Session>{parse_session(msg)}; }, std::nullopt);
+        +[](nlmsghdr *msg, std::vector<Session> &out) { out.push_back(parse_session(msg)); },
+        std::nullopt);
 }
 
 std::vector<Pin> Netlink::pins(std::optional<std::uint64_t> session)
 {
-    return dump(VPIN_CMD_GET_PINS, Request::pins, parse_pins, session);
+    return dump<Pin>(VPIN_CMD_GET_PINS, Request::pins, parse_pins, session);
 }
 
 std::vector<Lease> Netlink::leases(std::optional<std::uint64_t> session)
 {
-    return dump(VPIN_CMD_GET_LEASES, Request::leases, parse_leases, session);
+    return dump<Lease>(VPIN_CMD_GET_LEASES, Request::leases, parse_leases, session);
 }
 
 std::uint64_t Netlink::set_policy(const Policy *policy)
@@ -389,7 +387,8 @@ std::vector<Usage> Netlink::usage()
 {
     return dump(
         VPIN_CMD_GET_USAGE, Request::usage,
-        +[](nlmsghdr *msg) { return std::vector<Usage>{parse_usage(msg)}; }, std::nullopt);
+        +[](nlmsghdr *msg, std::vector<Usage> &out) { out.push_back(parse_usage(msg)); },
+        std::nullopt);
 }
 
 EventSocket::EventSocket() : sock_{connect()}

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -223,15 +224,121 @@ void get(std::optional<T> &out, const nlattr *attr)
     out = value;
 }
 
+// libnl's accessors, inlined: the walk below visits every member of 100,000
+// pins.
+int type_of(const nlattr *attr)
+{
+    return attr->nla_type & NLA_TYPE_MASK;
+}
+
+int length_of(const nlattr *attr)
+{
+    return attr->nla_len - NLA_HDRLEN;
+}
+
+const char *data_of(const nlattr *attr)
+{
+    return reinterpret_cast<const char *>(attr) + NLA_HDRLEN;
+}
+
+// Checks one attribute as nla_parse() does against its policy entry: at
+// least the length of its type (a u32 4 bytes, a u64 8, a string 1) or the
+// entry's minlen, at most its maxlen, and a string ends with a NUL.
+bool valid(const nlattr *attr, const nla_policy &policy)
+{
+    unsigned int minlen = policy.minlen;
+    if (!minlen) {
+        switch (policy.type) {
+        case NLA_U32: minlen = sizeof(std::uint32_t); break;
+        case NLA_U64: minlen = sizeof(std::uint64_t); break;
+        case NLA_STRING: minlen = 1; break;
+        default: break;
+        }
+    }
+    const int len = length_of(attr);
+    if (len < static_cast<int>(minlen) || (policy.maxlen && len > policy.maxlen))
+        return false;
+    return policy.type != NLA_STRING || data_of(attr)[len - 1] == '\0';
+}
+
+// Each attribute of a stream, as nla_for_each_attr() goes: until the first
+// that is not whole (nla_ok()).
+template <typename On>
+void each_attr(char *head, int len, On on)
+{
+    int rem = len;
+    while (rem >= static_cast<int>(sizeof(nlattr))) {
+        auto *attr = reinterpret_cast<nlattr *>(head);
+        if (attr->nla_len < sizeof(nlattr) || attr->nla_len > rem)
+            break;
+        on(attr);
+        const int total = static_cast<int>(NLA_ALIGN(attr->nla_len));
+        rem -= total;
+        head += total;
+    }
+}
+
+// The attributes of a stream as nla_parse() checks them, without a table:
+// `on(type, attr)` for each one of a type the policy knows, in order, so an
+// attribute that repeats ends with its last value as nla_parse() keeps it.
+// One that fails its check fails the message: "bad attributes in `nest`",
+// or of the message when `nest` is null (parse_top()).
+template <std::size_t N, typename On>
+void walk(char *head, int len, const std::array<nla_policy, N> &policy, const char *nest, On on)
+{
+    each_attr(head, len, [&](nlattr *attr) {
+        const int type = type_of(attr);
+        if (type >= static_cast<int>(N))
+            return;
+        if (!valid(attr, policy[static_cast<std::size_t>(type)]))
+            malformed(nest ? std::string{"bad attributes in "} + nest : "bad attributes");
+        on(type, attr);
+    });
+}
+
+// The members of a nest, as parse_nest() checks them.
+template <std::size_t N, typename On>
+void walk(nlattr *nest, const std::array<nla_policy, N> &policy, const char *name, On on)
+{
+    walk(reinterpret_cast<char *>(nest) + NLA_HDRLEN, length_of(nest), policy, name, on);
+}
+
+// Checked by walk(): long enough.
+std::uint32_t u32_of(const nlattr *attr)
+{
+    std::uint32_t value = 0;
+    std::memcpy(&value, data_of(attr), sizeof value);
+    return value;
+}
+
+std::uint64_t u64_of(const nlattr *attr)
+{
+    std::uint64_t value = 0;
+    std::memcpy(&value, data_of(attr), sizeof value);
+    return value;
+}
+
+const char *string_of(const nlattr *attr)
+{
+    return data_of(attr);
+}
+
 std::optional<FileRef> parse_file(nlattr *nest)
 {
     if (!nest)
         return std::nullopt;
-    const auto tb = parse_nest(nest, file_policy, "VPIN_*_A_FILE");
-    FileRef file;
-    get(file.dev, tb[VPIN_FILE_A_DEV]);
-    get(file.ino, tb[VPIN_FILE_A_INO]);
-    get(file.path, tb[VPIN_FILE_A_PATH]);
+    std::optional<FileRef> file{std::in_place};
+    const nlattr *path = nullptr;
+    walk(nest, file_policy, "VPIN_*_A_FILE", [&](int type, const nlattr *attr) {
+        switch (type) {
+        case VPIN_FILE_A_DEV: file->dev = u32_of(attr); break;
+        case VPIN_FILE_A_INO: file->ino = u64_of(attr); break;
+        case VPIN_FILE_A_PATH: path = attr; break;
+        default: break;
+        }
+    });
+    if (path)
+        file->path = string_of(path);
     return file;
 }
 
@@ -366,69 +473,101 @@ Session parse_session(nlmsghdr *msg)
 
 namespace {
 
-Pin pin_of(nlattr *nest)
+// A nest that repeats is parsed once, its last one, as a table would keep it.
+void pin_of(nlattr *nest, Pin &pin)
 {
-    const auto tb = parse_nest(nest, pin_policy, "VPIN_A_PIN");
-    Pin pin;
-    get(pin.session, tb[VPIN_PIN_A_SESSION_ID]);
-    get(pin.id, tb[VPIN_PIN_A_ID]);
-    get(pin.flags, tb[VPIN_PIN_A_FLAGS]);
-    get(pin.addr, tb[VPIN_PIN_A_ADDR]);
-    get(pin.length, tb[VPIN_PIN_A_LENGTH]);
-    get(pin.offset, tb[VPIN_PIN_A_OFFSET]);
-    get(pin.pages, tb[VPIN_PIN_A_PAGES]);
-    get(pin.age_ms, tb[VPIN_PIN_A_AGE_MS]);
-    pin.dax = tb[VPIN_PIN_A_DAX] != nullptr;
-    pin.file = parse_file(tb[VPIN_PIN_A_FILE]);
-    return pin;
+    nlattr *file = nullptr;
+    walk(nest, pin_policy, "VPIN_A_PIN", [&](int type, nlattr *attr) {
+        switch (type) {
+        case VPIN_PIN_A_SESSION_ID: pin.session = u64_of(attr); break;
+        case VPIN_PIN_A_ID: pin.id = u32_of(attr); break;
+        case VPIN_PIN_A_FLAGS: pin.flags = u32_of(attr); break;
+        case VPIN_PIN_A_ADDR: pin.addr = u64_of(attr); break;
+        case VPIN_PIN_A_LENGTH: pin.length = u64_of(attr); break;
+        case VPIN_PIN_A_OFFSET: pin.offset = u64_of(attr); break;
+        case VPIN_PIN_A_PAGES: pin.pages = u64_of(attr); break;
+        case VPIN_PIN_A_AGE_MS: pin.age_ms = u64_of(attr); break;
+        case VPIN_PIN_A_DAX: pin.dax = true; break;
+        case VPIN_PIN_A_FILE: file = attr; break;
+        default: break;
+        }
+    });
+    pin.file = parse_file(file);
 }
 
-Lease lease_of(nlattr *nest)
+void lease_of(nlattr *nest, Lease &lease)
 {
-    const auto tb = parse_nest(nest, lease_policy, "VPIN_A_LEASE");
-    Lease lease;
-    get(lease.session, tb[VPIN_LEASE_A_SESSION_ID]);
-    get(lease.id, tb[VPIN_LEASE_A_ID]);
-    get(lease.type, tb[VPIN_LEASE_A_TYPE]);
-    get(lease.state, tb[VPIN_LEASE_A_STATE]);
-    get(lease.pins, tb[VPIN_LEASE_A_PINS]);
-    get(lease.age_ms, tb[VPIN_LEASE_A_AGE_MS]);
-    get(lease.break_deadline_ms, tb[VPIN_LEASE_A_BREAK_DEADLINE_MS]);
-    lease.file = parse_file(tb[VPIN_LEASE_A_FILE]);
-    get(lease.maps, tb[VPIN_LEASE_A_MAPS]);
-    get(lease.referenced, tb[VPIN_LEASE_A_REFERENCED]);
-    return lease;
+    nlattr *file = nullptr;
+    walk(nest, lease_policy, "VPIN_A_LEASE", [&](int type, nlattr *attr) {
+        switch (type) {
+        case VPIN_LEASE_A_SESSION_ID: lease.session = u64_of(attr); break;
+        case VPIN_LEASE_A_ID: lease.id = u32_of(attr); break;
+        case VPIN_LEASE_A_TYPE: lease.type = u32_of(attr); break;
+        case VPIN_LEASE_A_STATE: lease.state = u32_of(attr); break;
+        case VPIN_LEASE_A_PINS: lease.pins = u64_of(attr); break;
+        case VPIN_LEASE_A_AGE_MS: lease.age_ms = u64_of(attr); break;
+        case VPIN_LEASE_A_BREAK_DEADLINE_MS: lease.break_deadline_ms = u64_of(attr); break;
+        case VPIN_LEASE_A_FILE: file = attr; break;
+        case VPIN_LEASE_A_MAPS: lease.maps = u64_of(attr); break;
+        case VPIN_LEASE_A_REFERENCED: lease.referenced = u64_of(attr); break;
+        default: break;
+        }
+    });
+    lease.file = parse_file(file);
 }
 
 // Every object nest of type `type` in a message (a dump packs as many as fit
-// into one), after checking all of its attributes.
+// into one), after checking all of its attributes, appended to `out`; on
+// failure `out` is left as it was.
 template <typename T>
-std::vector<T> each(nlmsghdr *msg, int type, T (*of)(nlattr *), const char *name)
+void each(nlmsghdr *msg, int type, void (*of)(nlattr *, T &), const char *name, std::vector<T> &out)
 {
-    (void)parse_top(msg);
+    // First every attribute checked, as parse_top() does.
+    if (!genlmsg_valid_hdr(msg, 0))
+        malformed("bad attributes");
     auto *genl = static_cast<genlmsghdr *>(nlmsg_data(msg));
-    std::vector<T> objects;
-    nlattr *attr = nullptr;
-    int rem = 0;
-    nla_for_each_attr(attr, genlmsg_attrdata(genl, 0), genlmsg_attrlen(genl, 0), rem) {
-        if (nla_type(attr) == type)
-            objects.push_back(of(attr));
+    auto *head = reinterpret_cast<char *>(genlmsg_attrdata(genl, 0));
+    const int len = genlmsg_attrlen(genl, 0);
+    walk(head, len, top_policy, nullptr, [](int, nlattr *) {});
+
+    const std::size_t before = out.size();
+    try {
+        each_attr(head, len, [&](nlattr *attr) {
+            if (type_of(attr) == type)
+                of(attr, out.emplace_back());
+        });
+    } catch (...) {
+        out.resize(before);
+        throw;
     }
-    if (objects.empty())
+    if (out.size() == before)
         malformed(std::string{"no "} + name);
-    return objects;
 }
 
 } // namespace
 
 std::vector<Pin> parse_pins(nlmsghdr *msg)
 {
-    return each(msg, VPIN_A_PIN, pin_of, "VPIN_A_PIN");
+    std::vector<Pin> pins;
+    parse_pins(msg, pins);
+    return pins;
 }
 
 std::vector<Lease> parse_leases(nlmsghdr *msg)
 {
-    return each(msg, VPIN_A_LEASE, lease_of, "VPIN_A_LEASE");
+    std::vector<Lease> leases;
+    parse_leases(msg, leases);
+    return leases;
+}
+
+void parse_pins(nlmsghdr *msg, std::vector<Pin> &out)
+{
+    each(msg, VPIN_A_PIN, pin_of, "VPIN_A_PIN", out);
+}
+
+void parse_leases(nlmsghdr *msg, std::vector<Lease> &out)
+{
+    each(msg, VPIN_A_LEASE, lease_of, "VPIN_A_LEASE", out);
 }
 
 Event parse_event(nlmsghdr *msg)

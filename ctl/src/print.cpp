@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "json_text.hpp"
+
 #include <vpin/print.hpp>
 #include <vpin/size.hpp>
 
@@ -43,29 +45,9 @@ void put(nlohmann::ordered_json &object, std::string_view key, const Value &valu
         value);
 }
 
-// A JSON string, escaped as nlohmann::json escapes it.
-void append_string(std::string &out, const std::string &s)
-{
-    const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
-        return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20 &&
-               static_cast<unsigned char>(c) < 0x80;
-    });
-    if (plain) {
-        out += '"';
-        out += s;
-        out += '"';
-    } else {
-        out += nlohmann::json(s).dump();
-    }
-}
-
 void append_member(std::string &out, std::string_view key, const Value &value)
 {
-    if (out.back() != '{')
-        out += ',';
-    out += '"';
-    out += key;
-    out += "\":";
+    json_text::key(out, key);
     std::visit(
         [&](const auto &v) {
             using T = std::decay_t<decltype(v)>;
@@ -74,18 +56,18 @@ void append_member(std::string &out, std::string_view key, const Value &value)
             } else if constexpr (std::is_same_v<T, bool>) {
                 out += v ? "true" : "false";
             } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-                fmt::format_to(std::back_inserter(out), "{}", v);
+                json_text::number(out, v);
             } else if constexpr (std::is_same_v<T, std::string>) {
-                append_string(out, v);
+                json_text::string(out, v);
             } else {
                 out += '[';
                 for (std::size_t i = 0; i < v.size(); i++) {
                     if (i)
                         out += ',';
                     if constexpr (std::is_same_v<T, std::vector<std::string>>)
-                        append_string(out, v[i]);
+                        json_text::string(out, v[i]);
                     else
-                        fmt::format_to(std::back_inserter(out), "{}", v[i]);
+                        json_text::number(out, v[i]);
                 }
                 out += ']';
             }
@@ -134,6 +116,43 @@ std::string text(const Value &value, Style style)
 }
 
 } // namespace
+
+// Escaped as nlohmann::json escapes strings.
+void json_text::string(std::string &out, std::string_view s)
+{
+    const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+        return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20 &&
+               static_cast<unsigned char>(c) < 0x80;
+    });
+    if (plain) {
+        out += '"';
+        out += s;
+        out += '"';
+    } else {
+        out += nlohmann::json(std::string{s}).dump();
+    }
+}
+
+void json_text::number(std::string &out, std::uint64_t n)
+{
+    char digits[20];
+    char *end = digits + sizeof digits;
+    char *at = end;
+    do {
+        *--at = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n);
+    out.append(at, end);
+}
+
+void json_text::key(std::string &out, std::string_view key)
+{
+    if (out.back() != '{')
+        out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+}
 
 std::string dump(const nlohmann::ordered_json &document, Format format)
 {
@@ -202,6 +221,7 @@ void table(std::ostream &out, const Record &shape, const std::vector<Record> &ro
         numeric.push_back(is_number(field));
     }
     for (std::size_t r = 0; r < rows.size(); r++) {
+        cells[r].reserve(shape.size());
         for (std::size_t c = 0; c < shape.size(); c++) {
             cells[r].push_back(text(rows[r][c]));
             widths[c] = std::max(widths[c], cells[r][c].size());

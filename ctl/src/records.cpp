@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "json_text.hpp"
+
 #include <vpin/print.hpp>
 
 #include <linux/vpin.h>
@@ -13,11 +15,16 @@ namespace vpin::print {
 
 namespace {
 
+std::string dev_text(std::uint32_t dev)
+{
+    return fmt::format("{}:{}", dev >> 20, dev & 0xfffff);
+}
+
 Value dev(const std::optional<FileRef> &file)
 {
     if (!file)
         return {};
-    return fmt::format("{}:{}", file->dev >> 20, file->dev & 0xfffff);
+    return dev_text(file->dev);
 }
 
 Value ino(const std::optional<FileRef> &file)
@@ -122,6 +129,81 @@ Record settings(const Rule &rule)
     };
 }
 
+// A device number, "major:minor" in text.
+struct DevNumber {
+    std::uint32_t dev;
+};
+
+// The fields of a pin's record, for record() and append_json(): `emit(key,
+// header, value, style)` each, with the value as a number, a string_view, a
+// DevNumber or an optional one of those (absent: std::nullopt).
+template <typename Emit>
+void pin_fields(const Pin &pin, Emit &&emit)
+{
+    using std::nullopt;
+    using std::optional;
+    const auto &file = pin.file;
+    emit("session", "SESSION", pin.session, Style::plain);
+    emit("id", "ID", std::uint64_t{pin.id}, Style::plain);
+    emit("flags", "FLAGS", std::string_view{pin.flags & VPIN_PIN_F_WRITE ? "rw" : "r"}, Style::plain);
+    emit("pages", "PAGES", pin.pages, Style::plain);
+    emit("offset", "OFFSET", file ? optional{pin.offset} : nullopt, Style::bytes);
+    emit("length", "LENGTH", pin.length, Style::bytes);
+    emit("dev", "DEV", file ? optional{DevNumber{file->dev}} : nullopt, Style::plain);
+    emit("ino", "INO", file ? optional{file->ino} : nullopt, Style::plain);
+    emit("age_ms", "AGE", pin.age_ms, Style::duration_ms);
+    emit("path", "PATH", file ? optional{std::string_view{file->path}} : nullopt, Style::plain);
+}
+
+Value field_value(std::uint64_t value)
+{
+    return value;
+}
+
+Value field_value(std::string_view value)
+{
+    return std::string{value};
+}
+
+Value field_value(DevNumber value)
+{
+    return dev_text(value.dev);
+}
+
+template <typename T>
+Value field_value(const std::optional<T> &value)
+{
+    return value ? field_value(*value) : Value{};
+}
+
+void json_member(std::string &out, std::uint64_t value)
+{
+    json_text::number(out, value);
+}
+
+void json_member(std::string &out, std::string_view value)
+{
+    json_text::string(out, value);
+}
+
+void json_member(std::string &out, DevNumber value)
+{
+    out += '"';
+    json_text::number(out, value.dev >> 20);
+    out += ':';
+    json_text::number(out, value.dev & 0xfffff);
+    out += '"';
+}
+
+template <typename T>
+void json_member(std::string &out, const std::optional<T> &value)
+{
+    if (value)
+        json_member(out, *value);
+    else
+        out += "null";
+}
+
 } // namespace
 
 std::string_view event_name(std::uint32_t type)
@@ -178,18 +260,22 @@ Record record(const Session &session)
 
 Record record(const Pin &pin)
 {
-    return {
-        {"session", "SESSION", pin.session},
-        {"id", "ID", std::uint64_t{pin.id}},
-        {"flags", "FLAGS", std::string{pin.flags & VPIN_PIN_F_WRITE ? "rw" : "r"}},
-        {"pages", "PAGES", pin.pages},
-        {"offset", "OFFSET", pin.file ? Value{pin.offset} : Value{}, Style::bytes},
-        {"length", "LENGTH", pin.length, Style::bytes},
-        {"dev", "DEV", dev(pin.file)},
-        {"ino", "INO", ino(pin.file)},
-        {"age_ms", "AGE", pin.age_ms, Style::duration_ms},
-        {"path", "PATH", path(pin.file)},
-    };
+    Record fields;
+    fields.reserve(10);
+    pin_fields(pin, [&](std::string_view key, std::string_view header, const auto &value, Style style) {
+        fields.emplace_back(key, header, field_value(value), style);
+    });
+    return fields;
+}
+
+void append_json(std::string &out, const Pin &pin)
+{
+    out += '{';
+    pin_fields(pin, [&](std::string_view key, std::string_view, const auto &value, Style) {
+        json_text::key(out, key);
+        json_member(out, value);
+    });
+    out += '}';
 }
 
 Record record(const Lease &lease)

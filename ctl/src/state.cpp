@@ -6,11 +6,14 @@
 #include <linux/vpin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <compare>
 #include <limits>
 #include <set>
+#include <string_view>
 #include <system_error>
 #include <tuple>
+#include <unordered_map>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -63,6 +66,37 @@ const std::string &path_of(const std::optional<FileRef> &file)
     return file ? file->path : none;
 }
 
+bool same_file(const std::optional<FileRef> &a, const std::optional<FileRef> &b)
+{
+    if (!a || !b)
+        return !a && !b;
+    return same_file(*a, *b) && a->path == b->path;
+}
+
+// The same but for what time changes: ages, the time left of a break.
+bool same_but_time(const Pin &a, const Pin &b)
+{
+    return std::tie(a.session, a.id, a.flags, a.addr, a.length, a.offset, a.pages, a.dax) ==
+               std::tie(b.session, b.id, b.flags, b.addr, b.length, b.offset, b.pages, b.dax) &&
+           same_file(a.file, b.file);
+}
+
+bool same_but_time(const Lease &a, const Lease &b)
+{
+    return std::tie(a.session, a.id, a.type, a.state, a.pins, a.maps, a.referenced) ==
+               std::tie(b.session, b.id, b.type, b.state, b.pins, b.maps, b.referenced) &&
+           a.break_deadline_ms.has_value() == b.break_deadline_ms.has_value() && same_file(a.file, b.file);
+}
+
+bool same(const Session &a, const Session &b)
+{
+    return std::tie(a.id, a.pid, a.uid, a.comm, a.pins, a.pinned_bytes, a.leases) ==
+           std::tie(b.id, b.pid, b.uid, b.comm, b.pins, b.pinned_bytes, b.leases);
+}
+
+// State::changes(): unique across the models of the process.
+std::atomic<std::uint64_t> last_change{0};
+
 // Object events: the session and the pin or lease they name.
 bool names_object(std::uint32_t type)
 {
@@ -110,6 +144,69 @@ void sort_rows(std::vector<Row> &rows, bool descending, Primary primary, KeyOf k
     });
 }
 
+// Sorts pins in key order by what their session says (`primary`), as
+// sort_rows() would: ties go by key, and the key begins with the session,
+// so each session's pins stay together and in order, and only the
+// sessions are sorted.
+template <typename Ref, typename Primary>
+void by_session(std::vector<Ref> &refs, bool descending, Primary primary)
+{
+    struct Run {
+        std::size_t first;
+        std::size_t last;
+    };
+    std::vector<Run> runs;
+    for (std::size_t i = 0; i < refs.size(); i++) {
+        if (i == 0 || refs[i].pin->session != refs[i - 1].pin->session)
+            runs.push_back({i, i});
+        runs.back().last = i + 1;
+    }
+    sort_rows(
+        runs, descending, [&](const Run &a, const Run &b) { return primary(refs[a.first]) <=> primary(refs[b.first]); },
+        [&](const Run &r) { return refs[r.first].pin->session; });
+    std::vector<Ref> sorted;
+    sorted.reserve(refs.size());
+    for (const auto &run : runs)
+        sorted.insert(sorted.end(), refs.begin() + static_cast<std::ptrdiff_t>(run.first),
+                      refs.begin() + static_cast<std::ptrdiff_t>(run.last));
+    refs = std::move(sorted);
+}
+
+// Sorts pins in key order by a text of each (`text`), as sort_rows() would,
+// comparing each distinct text once: many pins share a file.
+template <typename Ref, typename Text>
+void by_text(std::vector<Ref> &refs, bool descending, Text text)
+{
+    // Each text numbered as it first comes, then ranked.
+    std::unordered_map<std::string_view, std::uint32_t> numbers;
+    std::vector<std::uint32_t> number_of(refs.size());
+    for (std::size_t i = 0; i < refs.size(); i++) {
+        const auto next = static_cast<std::uint32_t>(numbers.size());
+        number_of[i] = numbers.try_emplace(text(refs[i]), next).first->second;
+    }
+    std::vector<std::pair<std::string_view, std::uint32_t>> texts{numbers.begin(), numbers.end()};
+    std::sort(texts.begin(), texts.end());
+    std::vector<std::uint32_t> rank_of(texts.size());
+    for (std::size_t rank = 0; rank < texts.size(); rank++)
+        rank_of[texts[rank].second] = static_cast<std::uint32_t>(rank);
+
+    struct Ranked {
+        std::uint32_t rank;
+        std::size_t at; // in key order
+    };
+    std::vector<Ranked> order(refs.size());
+    for (std::size_t i = 0; i < refs.size(); i++)
+        order[i] = {rank_of[number_of[i]], i};
+    sort_rows(
+        order, descending, [](const Ranked &a, const Ranked &b) { return a.rank <=> b.rank; },
+        [](const Ranked &r) { return r.at; });
+    std::vector<Ref> sorted;
+    sorted.reserve(refs.size());
+    for (const auto &ranked : order)
+        sorted.push_back(refs[ranked.at]);
+    refs = std::move(sorted);
+}
+
 } // namespace
 
 std::optional<double> QuotaUse::highest() const
@@ -130,6 +227,12 @@ bool State::Stale::empty() const noexcept
 State::State(std::size_t event_capacity, std::uint64_t page_size)
     : event_capacity_{event_capacity}, page_size_{page_size ? page_size : system_page_size()}
 {
+    changed();
+}
+
+void State::changed() noexcept
+{
+    changes_ = last_change.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 void State::refresh(Snapshot snapshot, Time now)
@@ -153,6 +256,7 @@ void State::set_status(Status status)
 
 void State::set_sessions(std::vector<Session> sessions)
 {
+    const auto before = std::move(sessions_);
     sessions_.clear();
     for (auto &session : sessions) {
         const auto id = session.id;
@@ -160,36 +264,71 @@ void State::set_sessions(std::vector<Session> sessions)
     }
     stale_.sessions = false;
     recount();
+    if (!std::equal(before.begin(), before.end(), sessions_.begin(), sessions_.end(),
+                    [](const auto &a, const auto &b) { return same(a.second, b.second); }))
+        changed();
 }
 
+// The dump lists a session's pins by id, as the model holds them: merged in
+// that order, a pin the model has already keeps its entry.
 void State::set_pins(std::vector<Pin> pins, std::optional<std::uint64_t> session, Time now)
 {
+    const auto key_of = [](const Pin &pin) { return Key{pin.session, pin.id}; };
+    const auto by_key = [&](const Pin &a, const Pin &b) { return key_of(a) < key_of(b); };
+    auto it = pins_.begin();
+    auto end = pins_.end();
     if (session) {
-        pins_.erase(pins_.lower_bound({*session, 0}), pins_.lower_bound({*session + 1, 0}));
+        std::erase_if(pins, [&](const Pin &pin) { return pin.session != *session; });
+        it = pins_.lower_bound({*session, 0});
+        end = pins_.lower_bound({*session + 1, 0});
         stale_.pins.erase(*session);
     } else {
-        pins_.clear();
         stale_.pins.clear();
     }
-    for (auto &pin : pins) {
-        if (session && pin.session != *session)
-            continue;
+    if (!std::is_sorted(pins.begin(), pins.end(), by_key))
+        std::stable_sort(pins.begin(), pins.end(), by_key);
+
+    bool moved = false;
+    for (std::size_t i = 0; i < pins.size(); i++) {
+        auto &pin = pins[i];
+        const Key key = key_of(pin);
+        if (i + 1 < pins.size() && key_of(pins[i + 1]) == key)
+            continue; // the last one listed stands
+        for (; it != end && it->first < key; moved = true)
+            it = pins_.erase(it);
         const Time taken = now - from_ms(pin.age_ms);
-        const Key key{pin.session, pin.id};
-        pins_.insert_or_assign(key, PinEntry{std::move(pin), taken, true});
+        if (it != end && it->first == key) {
+            auto &entry = it->second;
+            moved = moved || !entry.detailed || !same_but_time(entry.pin, pin);
+            entry = PinEntry{std::move(pin), taken, true};
+            ++it;
+        } else {
+            pins_.emplace_hint(it, key, PinEntry{std::move(pin), taken, true});
+            moved = true;
+        }
     }
+    for (; it != end; moved = true)
+        it = pins_.erase(it);
+    if (moved)
+        changed();
     recount();
 }
 
 void State::set_leases(std::vector<Lease> leases, std::optional<std::uint64_t> session, Time now)
 {
+    std::map<Key, LeaseEntry> before;
     if (session) {
-        leases_.erase(leases_.lower_bound({*session, 0}), leases_.lower_bound({*session + 1, 0}));
+        const auto last = leases_.lower_bound({*session + 1, 0});
+        for (auto it = leases_.lower_bound({*session, 0}); it != last;)
+            before.insert(leases_.extract(it++));
         stale_.leases.erase(*session);
     } else {
+        before = std::move(leases_);
         leases_.clear();
         stale_.leases.clear();
     }
+    std::size_t added = 0;
+    bool moved = false;
     for (auto &lease : leases) {
         if (session && lease.session != *session)
             continue;
@@ -198,8 +337,24 @@ void State::set_leases(std::vector<Lease> leases, std::optional<std::uint64_t> s
         if (entry.lease.break_deadline_ms)
             entry.deadline = now + from_ms(*entry.lease.break_deadline_ms);
         const Key key{entry.lease.session, entry.lease.id};
-        leases_.insert_or_assign(key, std::move(entry));
+        if (leases_.insert_or_assign(key, std::move(entry)).second)
+            added++;
     }
+    // The same keys (as many, each one there before) with the same leases.
+    if (added != before.size()) {
+        moved = true;
+    } else {
+        for (const auto &[key, old] : before) {
+            const auto it = leases_.find(key);
+            if (it == leases_.end() || !it->second.detailed || !old.detailed ||
+                !same_but_time(it->second.lease, old.lease)) {
+                moved = true;
+                break;
+            }
+        }
+    }
+    if (moved)
+        changed();
     recount();
 }
 
@@ -227,10 +382,14 @@ void State::recount()
         session.pinned_bytes = 0;
         session.leases = 0;
     }
+    // The pins of a session follow one another: one look-up for each.
+    auto session = sessions_.end();
     for (const auto &[key, entry] : pins_) {
-        if (const auto it = sessions_.find(key.first); it != sessions_.end()) {
-            it->second.pins++;
-            it->second.pinned_bytes += entry.pin.length;
+        if (session == sessions_.end() || session->first != key.first)
+            session = sessions_.find(key.first);
+        if (session != sessions_.end()) {
+            session->second.pins++;
+            session->second.pinned_bytes += entry.pin.length;
         }
     }
     for (const auto &[key, entry] : leases_) {
@@ -251,6 +410,8 @@ bool State::apply(const Event &event, Time now, WallTime time)
     }
     if (names_object(event.type) && (!event.session || !event.id))
         return false;
+    if (names_object(event.type))
+        changed();
 
     switch (event.type) {
     case VPIN_EVENT_PIN: apply_pin(event, now); break;
@@ -660,26 +821,64 @@ std::vector<Session> State::sessions(const Filter &filter, Sort sort) const
     return rows;
 }
 
+std::optional<std::uint32_t> State::PinRef::uid() const
+{
+    return session ? std::optional{session->uid} : std::nullopt;
+}
+
+const std::string &State::PinRef::comm() const
+{
+    static const std::string none;
+    return session ? session->comm : none;
+}
+
+std::vector<State::PinRef> State::pin_refs(const Filter &filter, Sort sort, Time now,
+                                           const std::function<bool(const PinRef &)> &keep) const
+{
+    std::vector<PinRef> refs;
+    refs.reserve(pins_.size());
+    const Session *session = nullptr; // of the pin before, most often this one's too
+    for (const auto &[key, entry] : pins_) {
+        if (!passes(filter, key.first, entry.pin.file))
+            continue;
+        if (!session || session->id != key.first) {
+            const auto it = sessions_.find(key.first);
+            session = it == sessions_.end() ? nullptr : &it->second;
+        }
+        PinRef ref{&entry.pin, session, to_ms(now - entry.taken), entry.detailed};
+        if (!keep || keep(ref))
+            refs.push_back(ref);
+    }
+    // Each order on its own, its comparison inlined: a view may sort
+    // 100,000 pins. The key order is the model's own.
+    const auto key_of = [](const PinRef &r) { return std::pair{r.pin->session, r.pin->id}; };
+    const auto by = [&](auto primary) {
+        sort_rows(
+            refs, sort.descending, [&](const PinRef &a, const PinRef &b) { return primary(a) <=> primary(b); },
+            key_of);
+    };
+    switch (sort.by) {
+    case Order::uid: by_session(refs, sort.descending, [](const PinRef &r) { return r.uid(); }); break;
+    case Order::comm:
+        by_session(refs, sort.descending, [](const PinRef &r) -> const std::string & { return r.comm(); });
+        break;
+    case Order::path:
+        by_text(refs, sort.descending, [](const PinRef &r) { return std::string_view{path_of(r.pin->file)}; });
+        break;
+    case Order::size: by([](const PinRef &r) { return r.pin->length; }); break;
+    case Order::age: by([](const PinRef &r) { return r.age_ms; }); break;
+    default: break;
+    }
+    return refs;
+}
+
 std::vector<PinRow> State::pins(const Filter &filter, Sort sort, Time now) const
 {
     std::vector<PinRow> rows;
-    for (const auto &[key, entry] : pins_) {
-        if (passes(filter, key.first, entry.pin.file))
-            rows.push_back(row(entry, now));
+    for (const auto &ref : pin_refs(filter, sort, now)) {
+        rows.push_back({*ref.pin, ref.uid(), ref.comm(), ref.detailed});
+        rows.back().pin.age_ms = ref.age_ms;
     }
-    sort_rows(
-        rows, sort.descending,
-        [&](const PinRow &a, const PinRow &b) -> std::weak_ordering {
-            switch (sort.by) {
-            case Order::uid: return a.uid <=> b.uid;
-            case Order::comm: return a.comm <=> b.comm;
-            case Order::path: return path_of(a.pin.file) <=> path_of(b.pin.file);
-            case Order::size: return a.pin.length <=> b.pin.length;
-            case Order::age: return a.pin.age_ms <=> b.pin.age_ms;
-            default: return std::weak_ordering::equivalent;
-            }
-        },
-        [](const PinRow &r) { return std::pair{r.pin.session, r.pin.id}; });
     return rows;
 }
 

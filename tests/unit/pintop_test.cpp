@@ -799,3 +799,130 @@ TEST_CASE("pintop host: pind from /proc/*/comm, CAP_SYS_ADMIN from the status")
     CHECK(!pintop::cap_sys_admin("CapEff:\t0000000000000000\n"));
     CHECK(!pintop::cap_sys_admin(""));
 }
+
+namespace {
+
+// Four sessions of two users, 600 pins of files and of anonymous memory
+// with ages and sizes varying, a lease each; `round` moves some of them.
+vpin::Snapshot moving(int round)
+{
+    vpin::Snapshot s;
+    s.sessions = {session(1, 100, 1000, "rdma-app"), session(2, 200, 1001, "backup"),
+                  session(3, 300, 1000, "db"), session(4, 400, 1002, round % 2 ? "db-2" : "db")};
+    for (std::uint32_t id = 1; id <= 600; id++) {
+        const std::uint64_t sid = 1 + id % 4;
+        if ((id + static_cast<std::uint32_t>(round)) % 9 == 0)
+            continue; // gone this round
+        std::optional<vpin::FileRef> where;
+        if (id % 3)
+            where = file(id % 5, id % 2 ? "/mnt/pmem/db" : "/mnt/pmem/log");
+        const std::uint64_t pages = 1 + (id * static_cast<std::uint32_t>(round + 1)) % 5;
+        s.pins.push_back(pin(sid, id, pages, where, (id * 37) % 1000 + static_cast<std::uint64_t>(round)));
+    }
+    for (std::uint64_t sid = 1; sid <= 4; sid++)
+        s.leases.push_back(lease(sid, 1, VPIN_LEASE_BREAKABLE, file(sid, "/mnt/pmem/db"), 1,
+                                 sid == 2 ? std::optional<std::uint64_t>{30000} : std::nullopt));
+    return s;
+}
+
+struct Setting {
+    Tab tab;
+    int sort_steps;
+    bool descending;
+    std::string filter;
+    bool tree = false;
+};
+
+void configure(View &view, const Setting &setting)
+{
+    view.set_tab(setting.tab);
+    view.set_page(30);
+    for (int i = 0; i < setting.sort_steps; i++)
+        view.sort_next(1);
+    if (setting.descending)
+        view.sort_invert();
+    view.set_filter(setting.filter);
+    if (setting.tree)
+        view.toggle_tree();
+}
+
+std::vector<std::string> lines(const View &view, const State &state, State::Time now)
+{
+    std::vector<std::string> out;
+    for (const auto &row : view.rows(state, now, 0, view.size()))
+        out.push_back(pintop::fit(row, 0));
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("pintop view: updated as the model moves, the rows are those of a view made anew")
+{
+    std::vector<Setting> settings;
+    for (const Tab tab : {Tab::pins, Tab::leases, Tab::sessions}) {
+        const auto orders = static_cast<int>(pintop::layout(tab).size());
+        for (int steps = 0; steps < orders; steps++) {
+            for (const bool descending : {false, true}) {
+                for (const char *filter : {"", "db", "uid:1001", "comm:db", "log"})
+                    settings.push_back({tab, steps, descending, filter});
+            }
+        }
+    }
+    settings.push_back({Tab::sessions, 0, false, "", true});
+    settings.push_back({Tab::sessions, 0, false, "log", true});
+
+    State state{100, page};
+    state.refresh(moving(0), t0);
+    std::vector<View> views(settings.size());
+    for (std::size_t i = 0; i < settings.size(); i++) {
+        configure(views[i], settings[i]);
+        views[i].update(state, t0);
+    }
+
+    const auto compare = [&](State::Time now) {
+        for (std::size_t i = 0; i < settings.size(); i++) {
+            views[i].update(state, now);
+            View fresh;
+            configure(fresh, settings[i]);
+            fresh.update(state, now);
+            INFO("tab " << pintop::tab_name(settings[i].tab) << ", sort steps " << settings[i].sort_steps
+                        << (settings[i].descending ? " descending" : "") << ", filter '"
+                        << settings[i].filter << "'" << (settings[i].tree ? ", tree" : ""));
+            REQUIRE(views[i].items() == fresh.items());
+            CHECK(lines(views[i], state, now) == lines(fresh, state, now));
+        }
+    };
+
+    auto now = t0;
+    compare(now);
+    for (int round = 1; round <= 4; round++) {
+        INFO("round " << round);
+        now += 1500ms;
+        // Pins come, go and change.
+        state.refresh(moving(round), now);
+        compare(now);
+        // The same dump again, only older: nothing moved.
+        const auto before = state.changes();
+        auto again = moving(round);
+        for (auto &p : again.pins)
+            p.age_ms += 700;
+        now += 700ms;
+        state.refresh(std::move(again), now);
+        CHECK(state.changes() == before);
+        compare(now);
+        // Events: a pin, an unpin, a pin of a session not seen yet.
+        auto pinned = event(VPIN_EVENT_PIN, 1 + static_cast<std::uint64_t>(round) % 4, 1000);
+        pinned.pages = 3;
+        state.apply(pinned, now, wall0);
+        state.apply(event(VPIN_EVENT_UNPIN, 2, 5), now, wall0);
+        auto stranger = event(VPIN_EVENT_PIN, 9, static_cast<std::uint32_t>(round));
+        stranger.uid = 1001;
+        state.apply(stranger, now, wall0);
+        compare(now);
+        // A session goes; the pins it had stay until the next dump.
+        auto s = moving(round);
+        s.sessions.pop_back();
+        state.set_sessions(s.sessions);
+        compare(now);
+    }
+}

@@ -523,3 +523,35 @@ TEST_CASE("print: event types by name")
     for (const auto name : names)
         CHECK(vpin::print::event_name(*vpin::print::event_type(name)) == name);
 }
+
+TEST_CASE("print: a pin's JSON is its record's, written without the record")
+{
+    std::vector<vpin::Pin> pins{
+        {3, 7, VPIN_PIN_F_WRITE, 0x7f0000000000, 65536, 0, 16, 1500, true, file},
+        {12, 1, 0, 0x1000, 4096, 0, 1, 250, false, std::nullopt},
+        {~0ull, ~0u, ~0u, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, true,
+         vpin::FileRef{~0u, ~0ull, "/mnt/\"q\"\\b\ttab\x01\x7f/caf\xc3\xa9"}},
+        {0, 0, 0, 0, 0, 4096, 0, 0, false, vpin::FileRef{0, 0, ""}},
+    };
+    for (std::size_t i = 0; i < 200; i++) {
+        vpin::Pin p;
+        p.session = i * 977;
+        p.id = static_cast<std::uint32_t>(i * 31);
+        p.flags = static_cast<std::uint32_t>(i % 4);
+        p.length = i << (i % 40);
+        p.pages = p.length / 4096;
+        p.offset = i * 4096;
+        p.age_ms = i * i * i;
+        if (i % 3)
+            p.file = vpin::FileRef{static_cast<std::uint32_t>(i << 18 | i), i, "/srv/" + std::to_string(i)};
+        pins.push_back(p);
+    }
+    for (const auto &pin : pins) {
+        std::string direct;
+        std::string from_record;
+        vpin::print::append_json(direct, pin);
+        vpin::print::append_json(from_record, vpin::print::record(pin));
+        CHECK(direct == from_record);
+        CHECK(direct == vpin::print::json(vpin::print::record(pin)).dump());
+    }
+}

@@ -985,3 +985,106 @@ TEST_CASE("StateTracker: a session opened and a policy changed are fetched by sy
     CHECK_FALSE(t.tracker->state().policy().loaded);
     CHECK(t.tracker->state().policy().policy.rules.empty());
 }
+
+TEST_CASE("state: a dump in any order replaces the pins; the last of a pin listed twice stands")
+{
+    State state{0, page};
+    state.set_sessions({session(1, 10, 1000, "a"), session(2, 20, 1000, "b")});
+    state.set_pins({pin(1, 1, 1), pin(1, 2, 1), pin(2, 1, 1), pin(2, 7, 1)}, std::nullopt, t0);
+    auto changes = state.changes();
+
+    // Unsorted, a duplicate, one pin changed, one gone, one new.
+    state.set_pins({pin(2, 7, 1, file(3, "/x")), pin(1, 2, 1), pin(2, 5, 2), pin(1, 2, 4), pin(1, 1, 1)},
+                   std::nullopt, t0);
+    CHECK(state.changes() != changes);
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> keys;
+    for (const auto &row : state.pins({}, {}, t0))
+        keys.emplace_back(row.pin.session, row.pin.id);
+    CHECK(keys == std::vector<std::pair<std::uint64_t, std::uint32_t>>{{1, 1}, {1, 2}, {2, 5}, {2, 7}});
+    CHECK(state.pin(1, 2, t0)->pin.pages == 4);
+    CHECK(state.pin(2, 7, t0)->pin.file->path == "/x");
+    CHECK(state.session(1)->pins == 2);
+    CHECK(state.session(1)->pinned_bytes == 5 * page);
+
+    // One session's: the others stay; pins of other sessions in it are ignored.
+    changes = state.changes();
+    state.set_pins({pin(2, 9, 1), pin(1, 8, 1), pin(2, 5, 2)}, 2, t0);
+    CHECK(state.changes() != changes);
+    keys.clear();
+    for (const auto &row : state.pins({}, {}, t0))
+        keys.emplace_back(row.pin.session, row.pin.id);
+    CHECK(keys == std::vector<std::pair<std::uint64_t, std::uint32_t>>{{1, 1}, {1, 2}, {2, 5}, {2, 9}});
+
+    // The same again, older: nothing changed that a view shows but the age.
+    changes = state.changes();
+    state.set_pins({pin(2, 9, 1, std::nullopt, 500), pin(2, 5, 2, std::nullopt, 500)}, 2, t0 + 500ms);
+    CHECK(state.changes() == changes);
+    CHECK(state.pin(2, 9, t0 + 500ms)->pin.age_ms == 500);
+    state.set_leases({lease(1, 1, VPIN_LEASE_EXCLUSIVE, file(3, "/x"))}, std::nullopt, t0);
+    changes = state.changes();
+    state.set_leases({lease(1, 1, VPIN_LEASE_EXCLUSIVE, file(3, "/x"))}, 1, t0 + 1s);
+    CHECK(state.changes() == changes);
+    state.set_leases({lease(1, 1, VPIN_LEASE_BREAKABLE, file(3, "/x"))}, 1, t0 + 1s);
+    CHECK(state.changes() != changes);
+    // Two models never tell the same.
+    CHECK(State{}.changes() != State{}.changes());
+}
+
+TEST_CASE("state: pins sorted by each order, either way, ties by key")
+{
+    State state{0, page};
+    state.set_sessions({session(3, 30, 1001, "b"), session(1, 10, 1000, "b"), session(2, 20, 1000, "a"),
+                        session(5, 50, 999, "c")});
+    std::vector<vpin::Pin> pins;
+    const char *paths[] = {"/m/b", "/m/a", "/m/b/c", "", "/m/\xc3\xa9"};
+    for (std::uint32_t id = 1; id <= 300; id++) {
+        std::optional<vpin::FileRef> where;
+        if (id % 4)
+            where = file(id % 5, paths[id % 5]);
+        // Session 4 is not known: no uid, no command.
+        pins.push_back(pin(1 + id % 5, id, 1 + id % 3, where, id % 7 * 10));
+    }
+    state.set_pins(pins, std::nullopt, t0);
+
+    using Row = vpin::PinRow;
+    const auto path = [](const Row &r) { return r.pin.file ? r.pin.file->path : std::string{}; };
+    for (const auto by : {vpin::Order::key, vpin::Order::uid, vpin::Order::comm, vpin::Order::path,
+                          vpin::Order::size, vpin::Order::age}) {
+        for (const bool descending : {false, true}) {
+            auto expected = state.pins({}, {}, t0);
+            std::stable_sort(expected.begin(), expected.end(), [&](const Row &a, const Row &b) {
+                const Row &x = descending ? b : a;
+                const Row &y = descending ? a : b;
+                switch (by) {
+                case vpin::Order::uid: return x.uid < y.uid;
+                case vpin::Order::comm: return x.comm < y.comm;
+                case vpin::Order::path: return path(x) < path(y);
+                case vpin::Order::size: return x.pin.length < y.pin.length;
+                case vpin::Order::age: return x.pin.age_ms < y.pin.age_ms;
+                default: return false;
+                }
+            });
+            const auto sorted = state.pins({}, {by, descending}, t0);
+            REQUIRE(sorted.size() == expected.size());
+            for (std::size_t i = 0; i < sorted.size(); i++) {
+                INFO("order " << static_cast<int>(by) << (descending ? " descending" : "") << ", row " << i);
+                CHECK(sorted[i].pin.session == expected[i].pin.session);
+                CHECK(sorted[i].pin.id == expected[i].pin.id);
+            }
+            vpin::Filter filter;
+            filter.path = "/m/b";
+            const auto refs = state.pin_refs(filter, {by, descending}, t0, [](const State::PinRef &r) {
+                return r.pin->id % 2 == 0;
+            });
+            std::vector<std::pair<std::uint64_t, std::uint32_t>> want;
+            for (const auto &row : expected) {
+                if (row.pin.id % 2 == 0 && path(row).find("/m/b") != std::string::npos)
+                    want.emplace_back(row.pin.session, row.pin.id);
+            }
+            std::vector<std::pair<std::uint64_t, std::uint32_t>> got;
+            for (const auto &ref : refs)
+                got.emplace_back(ref.pin->session, ref.pin->id);
+            CHECK(got == want);
+        }
+    }
+}

@@ -58,8 +58,9 @@ private:
     bool transact(std::uint8_t cmd, Request request, bool dump,
                   std::optional<std::uint64_t> session, const Handler &handler);
 
+    // `parse` appends the objects of one message.
     template <typename T>
-    std::vector<T> dump(std::uint8_t cmd, Request request, std::vector<T> (*parse)(nlmsghdr *),
+    std::vector<T> dump(std::uint8_t cmd, Request request, void (*parse)(nlmsghdr *, std::vector<T> &),
                         std::optional<std::uint64_t> session);
 
     detail::Socket sock_;

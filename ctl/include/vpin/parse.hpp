@@ -23,6 +23,9 @@ namespace vpin {
 // The pins or leases of one message of a dump: one or more.
 [[nodiscard]] std::vector<Pin> parse_pins(nlmsghdr *msg);
 [[nodiscard]] std::vector<Lease> parse_leases(nlmsghdr *msg);
+// The same, appended to `out`, which is left as it was when one fails.
+void parse_pins(nlmsghdr *msg, std::vector<Pin> &out);
+void parse_leases(nlmsghdr *msg, std::vector<Lease> &out);
 [[nodiscard]] Event parse_event(nlmsghdr *msg);
 [[nodiscard]] Usage parse_usage(nlmsghdr *msg);
 // The reply to VPIN_CMD_SET_POLICY: the new set's generation.

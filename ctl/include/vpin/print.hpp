@@ -112,6 +112,9 @@ void line(std::ostream &out, std::string_view name, const Record &record, Format
 
 // A record as one compact JSON object (as json(record).dump()), appended.
 void append_json(std::string &out, const Record &record);
+// A pin as append_json(out, record(pin)) appends it, without making the
+// record: a listing may have 100,000 of them.
+void append_json(std::string &out, const Pin &pin);
 
 // How much of a JSON list is written at a time.
 inline constexpr std::size_t json_chunk = 64 * 1024;
@@ -126,7 +129,10 @@ void list(std::ostream &out, const std::vector<T> &items, Format format)
         for (std::size_t i = 0; i < items.size(); i++) {
             if (i)
                 chunk += ',';
-            append_json(chunk, record(items[i]));
+            if constexpr (requires { append_json(chunk, items[i]); })
+                append_json(chunk, items[i]);
+            else
+                append_json(chunk, record(items[i]));
             if (chunk.size() >= json_chunk) {
                 out << chunk;
                 chunk.clear();

@@ -189,6 +189,28 @@ public:
     // counted from the model's pins and leases.
     [[nodiscard]] std::vector<Session> sessions(const Filter &filter = {}, Sort sort = {}) const;
     [[nodiscard]] std::vector<PinRow> pins(const Filter &filter, Sort sort, Time now) const;
+
+    // A pin as the model holds it, for views over many pins: what a PinRow
+    // says, not copied. Valid until the model changes.
+    struct PinRef {
+        const Pin *pin = nullptr; // its age_ms is the dump's: see age_ms
+        const Session *session = nullptr; // null while unknown
+        std::uint64_t age_ms = 0;         // as of the view's time
+        bool detailed = true;
+
+        [[nodiscard]] std::optional<std::uint32_t> uid() const;
+        [[nodiscard]] const std::string &comm() const;
+    };
+    // The pins of pins(filter, sort, now) that `keep` keeps (all without
+    // one), in its order.
+    [[nodiscard]] std::vector<PinRef> pin_refs(const Filter &filter, Sort sort, Time now,
+                                               const std::function<bool(const PinRef &)> &keep = {}) const;
+
+    // Changes when the sessions, pins or leases do in anything views filter
+    // or sort them by (their ages and the time left of a breaking lease
+    // aside): a value no other State had, so that equal values mean the
+    // same objects.
+    [[nodiscard]] std::uint64_t changes() const noexcept { return changes_; }
     [[nodiscard]] std::vector<LeaseRow> leases(const Filter &filter, Sort sort, Time now) const;
     // The leases being broken, the first to be revoked first; those whose
     // time left is not known yet last.
@@ -227,6 +249,7 @@ private:
     void apply_policy_changed(const Event &event);
     void apply_denied(const Event &event);
 
+    void changed() noexcept;
     void touch_session(const Event &event);
     void maybe_closed(std::uint64_t session);
     void recount();
@@ -252,6 +275,7 @@ private:
     std::uint64_t received_ = 0;
     std::uint64_t denied_ = 0;
     Stale stale_;
+    std::uint64_t changes_ = 0;
 };
 
 // Where a StateTracker gets what it knows: the module (netlink_source()),

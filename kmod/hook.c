@@ -53,7 +53,9 @@
  *
  * ftrace leaves its trampoline with RET, so neither redirection is an
  * indirect branch and nothing needs IBT's ENDBR; no hooked function is ever
- * called through a pointer.
+ * called through a pointer. The one function vpin calls through a pointer
+ * found by name, xfs_dax_write_iomap_end(), is an ->iomap_end method, whose
+ * address xfs takes itself: it begins with ENDBR.
  */
 
 #include <linux/dax.h>
@@ -701,41 +703,54 @@ static const char *vpin_fs_name(const struct file_system_type *type)
 	return type->owner ? module_name(type->owner) : type->name;
 }
 
+bool vpin_inode_xfs_dax(const struct inode *inode)
+{
+	return IS_DAX(inode) && !strcmp(vpin_fs_name(inode->i_sb->s_type), "xfs");
+}
+
 /*
  * xfs keeps the copy-on-write reservation made around a block it copied on
  * write (cowextsize, 32 blocks by default) after the write; a later write
  * to a block it covers goes to the reserved block and frees the old one,
  * even once no extent is shared any more. Through a mapping made before the
  * lease such a write would move a block of a protected file, or free a
- * pinned one. Without shared extents (the lease grant refuses them) and
- * without reservations no write copies, and no reservation is made again
- * while a lease refuses or breaks every new sharing of the file's blocks.
+ * pinned one. Without shared extents and without reservations no write
+ * copies, and no reservation is made again while a lease refuses or breaks
+ * every new sharing of the file's blocks: lease.c drops them once it has
+ * seen the file unshared with the lease in place.
  *
  * Drop the reservations of an xfs FS-DAX file: xfs_dax_write_iomap_end()
  * with nothing written cancels those of its range, as after a failed
- * write. Called with i_rwsem held; the invalidate lock (xfs's MMAPLOCK)
- * keeps page faults out, so that no write is between its ->iomap_begin()
- * and ->iomap_end(). A page cache file copies at writeback, after which its
- * pages, pinned or not, still hold its data: nothing to do.
+ * write. i_rwsem and the invalidate lock (xfs's MMAPLOCK) keep writes and
+ * page faults out, so that no write is between its ->iomap_begin() and
+ * ->iomap_end(); freeze protection comes first, as for every xfs writer. A
+ * page cache file copies at writeback, after which its pages, pinned or
+ * not, still hold its data: nothing to do. On 6.1 xfs does not return an
+ * error of the cancel, which only fails on a shut down file system, where
+ * no write copies.
  */
 int vpin_drop_cow(struct inode *inode)
 {
 	struct rw_semaphore *lock = &inode->i_mapping->invalidate_lock;
+	vpin_iomap_end_t end = READ_ONCE(vpin_xfs_dax_write_end);
 	struct iomap unused = {};
-	vpin_iomap_end_t end;
-	int ret;
+	int ret = -EINTR;
 
-	lockdep_assert_held_write(&inode->i_rwsem);
-	if (!IS_DAX(inode) || strcmp(vpin_fs_name(inode->i_sb->s_type), "xfs"))
+	if (!vpin_inode_xfs_dax(inode))
 		return 0;
-	end = READ_ONCE(vpin_xfs_dax_write_end);
 	if (!end)
 		return -EOPNOTSUPP;
-	if (down_write_killable(lock))
-		return -EINTR;
-	/* From offset 0 for a length of xfs's NULLFILEOFF: the whole file. */
-	ret = end(inode, 0, -1, 0, IOMAP_WRITE, &unused);
-	up_write(lock);
+	sb_start_write(inode->i_sb);
+	if (inode_lock_killable(inode))
+		goto out;
+	if (!down_write_killable(lock)) {
+		/* From offset 0 for xfs's NULLFILEOFF bytes: the whole file. */
+		ret = end(inode, 0, -1, 0, IOMAP_WRITE, &unused);
+		up_write(lock);
+	}
+	inode_unlock(inode);
+out:
+	sb_end_write(inode->i_sb);
 	return ret;
 }
 
@@ -759,16 +774,20 @@ int vpin_hook_fs(struct file_system_type *type)
 		return 0;
 	if (mutex_lock_killable(&vpin_hooks_lock))
 		return -EINTR;
+	/*
+	 * Before its hooks, whose being active tells other callers that all is
+	 * in place: the xfs module stays loaded from now on (one of its files
+	 * is open, and the hooks then pin it), so its functions stay put.
+	 */
+	if (!strcmp(name, "xfs") && !vpin_xfs_found) {
+		vpin_xfs_find();
+		vpin_xfs_found = true;
+	}
 	for (i = 0; i < ARRAY_SIZE(vpin_hooks) && !ret; i++) {
 		struct vpin_hook *h = &vpin_hooks[i];
 
 		if (h->fs && !h->active && !strcmp(h->fs, name))
 			ret = vpin_hook_install(h, type->owner);
-	}
-	/* The xfs module stays loaded from now on: its functions stay put. */
-	if (!ret && !strcmp(name, "xfs") && !vpin_xfs_found) {
-		vpin_xfs_find();
-		vpin_xfs_found = true;
 	}
 	mutex_unlock(&vpin_hooks_lock);
 	return ret;

@@ -327,11 +327,14 @@ static void vpin_lease_free(struct vpin_klease *lease)
 }
 
 /*
- * Put @lease in its session, under an id; a breakable lease is attached to
- * its file at the same time, under the session lock, so that it is never
- * on the file without being in its session.
+ * Put @lease in its session, under an id returned at @idp (the lease itself
+ * may be released by another thread as soon as the session lock goes); a
+ * breakable lease is attached to its file at the same time, under the
+ * session lock, so that it is never on the file without being in its
+ * session.
  */
-static int vpin_lease_publish(struct vpin_session *s, struct vpin_klease *lease)
+static int vpin_lease_publish(struct vpin_session *s, struct vpin_klease *lease,
+			      u32 *idp)
 {
 	u32 id;
 	int ret;
@@ -348,6 +351,7 @@ static int vpin_lease_publish(struct vpin_session *s, struct vpin_klease *lease)
 		lease->id = 0;
 		goto out;
 	}
+	*idp = id;
 	s->nleases++;
 	vpin_stats_add(&vpin_stats.leases, 1);
 	vpin_nl_lease_event(lease, VPIN_EVENT_LEASE_GRANTED);
@@ -358,6 +362,34 @@ out:
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * A breakable lease of an xfs DAX file, published but not yet pinned under: its
+ * blocks are checked unshared once more, now that no sharing can start
+ * (the check before publishing misses a reflink into the file that got
+ * past the wrappers first), and xfs's copy-on-write reservations dropped
+ * (hook.c), before pins may rely on it. Otherwise the lease goes again.
+ */
+static int vpin_lease_settle(struct vpin_session *s, u32 id, struct file *file)
+{
+	struct vpin_klease *lease;
+	int ret;
+
+	ret = vpin_check_extents(file, VPIN_EXTENTS_UNSHARED);
+	if (!ret)
+		ret = vpin_drop_cow(file_inode(file));
+	if (ret) {
+		vpin_lease_destroy(s, id);
+		return ret;
+	}
+	/* Released by the caller's other threads meanwhile: no harm. */
+	mutex_lock(&s->lock);
+	lease = xa_load(&s->leases, id);
+	if (lease && lease->file == file)
+		WRITE_ONCE(lease->ready, true);
+	mutex_unlock(&s->lock);
+	return 0;
+}
+
 /* Grant a lease and return its id at @uid. */
 int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 		      u64 __user *uid)
@@ -365,6 +397,7 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	struct vpin_klease *lease;
 	struct inode *inode;
 	struct file *file;
+	bool settle;
 	u32 id;
 	int ret;
 
@@ -408,6 +441,7 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 	 * breakable lease is attached to its file and published in its
 	 * session at once, and no breaker ever finds one half made.
 	 */
+	settle = lease->type == VPIN_LEASE_BREAKABLE && vpin_inode_xfs_dax(inode);
 	if (lease->type == VPIN_LEASE_BREAKABLE && IS_DAX(inode)) {
 		ret = vpin_check_extents(file, VPIN_EXTENTS_UNSHARED);
 		if (ret)
@@ -417,17 +451,17 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 		ret = -EINTR;
 		goto err_free;
 	}
-	/* Under a lease of any kind no write may copy a block: hook.c. */
-	ret = vpin_drop_cow(inode);
-	if (!ret && lease->type == VPIN_LEASE_EXCLUSIVE) {
+	if (lease->type == VPIN_LEASE_EXCLUSIVE) {
 		ret = vpin_file_attach(lease);
 		if (!ret) {
 			ret = vpin_protect(inode, &lease->protected);
 			if (ret)
 				vpin_file_detach(lease);
 		}
-	} else if (!ret) {
-		ret = vpin_lease_publish(s, lease);
+	} else {
+		/* Pinned only once its DAX blocks are checked below. */
+		lease->ready = !settle;
+		ret = vpin_lease_publish(s, lease, &id);
 	}
 	inode_unlock(inode);
 	if (ret)
@@ -441,15 +475,21 @@ int vpin_lease_create(struct vpin_session *s, const struct vpin_lease *req,
 		ret = vpin_check_extents(file, VPIN_EXTENTS_ALLOCATED |
 					 VPIN_EXTENTS_UNSHARED);
 		if (!ret)
-			ret = vpin_lease_publish(s, lease);
+			ret = vpin_drop_cow(inode);
+		lease->ready = true;
+		if (!ret)
+			ret = vpin_lease_publish(s, lease, &id);
 		if (ret) {
 			vpin_lease_free(lease);
 			return ret;
 		}
+	} else if (settle) {
+		ret = vpin_lease_settle(s, id, file);
+		if (ret)
+			return ret;
 	}
 
 	/* Like a pin's, a lease whose id cannot be returned is released. */
-	id = lease->id;
 	if (put_user((u64)id, uid)) {
 		vpin_lease_destroy(s, id);
 		return -EFAULT;

@@ -33,6 +33,7 @@ struct vpin_klease {
 	ktime_t created;
 	struct vpin_usage *usage;	/* its uid's, counted until it ends */
 	struct vpin_grant grant;	/* break time, on_revoke */
+	bool ready;			/* pins may rely on it (its blocks checked) */
 	/* Breakable leases, under vpin_files_lock. */
 	bool gone;			/* out of its session, pins going */
 	bool breaking;

@@ -18,6 +18,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "hook.h"
 #include "lease.h"
 #include "map.h"
 #include "netlink.h"
@@ -73,7 +74,8 @@ static int vpin_check_vma(struct vm_area_struct *vma, u32 flags)
 
 /*
  * Check that [start, end) is mapped completely, by anonymous memory or by one
- * file, with the access the pin needs. Called with the mmap lock held.
+ * contiguous range of one file, with the access the pin needs. Called with
+ * the mmap lock held.
  */
 static int vpin_check_range(struct mm_struct *mm, unsigned long start,
 			    unsigned long end, u32 flags,
@@ -100,7 +102,10 @@ static int vpin_check_range(struct mm_struct *mm, unsigned long start,
 			first = false;
 		} else if (!range->file != !vma->vm_file ||
 			   (range->file &&
-			    file_inode(range->file) != file_inode(vma->vm_file))) {
+			    (file_inode(range->file) != file_inode(vma->vm_file) ||
+			     ((loff_t)vma->vm_pgoff << PAGE_SHIFT) !=
+			     range->offset + (addr - start)))) {
+			/* One file, and its offsets in one run. */
 			return -EXDEV;
 		}
 		addr = vma->vm_end;
@@ -303,31 +308,51 @@ static int vpin_fault_pages(struct mm_struct *mm, struct vpin_kpin *pin)
 /*
  * xfs maps the block a write copies to, like the blocks of a shared extent,
  * with its page marked as shared among files (page->mapping is
- * PAGE_MAPPING_DAX_SHARED), and the mark stays until the page's DAX entry
- * goes, also once the block is the file's alone. GUP takes a marked page
- * for an anonymous page that is not exclusive: a FOLL_PIN of it trips a
- * VM_BUG_ON on kernels built with CONFIG_DEBUG_VM (direct I/O into such a
- * mapping does too), and a read-only pin of it is never granted. Under a
- * lease no block of the file is shared or can become so (lease.c), so a
- * mark on one of its pages is stale.
+ * PAGE_MAPPING_DAX_SHARED, with the number of entries that map it in
+ * page->share; 6.1: in page->index), and the mark stays until the page's
+ * DAX entries go, also once the block is the file's alone. GUP takes a
+ * marked page for an anonymous page that is not exclusive: a FOLL_PIN of it
+ * trips a VM_BUG_ON on kernels built with CONFIG_DEBUG_VM (direct I/O into
+ * such a mapping does too), and a read-only pin of it is never granted.
  *
- * Whether a page of the DAX entries of @mapping from @first to @last is
- * marked; with @fix, give each marked page the association that
- * dax_associate_entry() gives the page of a block of one file, under the
- * lock that function holds.
+ * Under a lease no block of the file is shared or can become so (lease.c),
+ * so a mark on a page that only this file's entry maps is stale: such a
+ * page gets the association that dax_associate_entry() gives the page of a
+ * block of one file, under the lock that function holds. A page that more
+ * than one entry maps is left alone, and the pin is EBUSY.
+ *
+ * The DAX entries of the file's i_pages (fs/dax.c) hold the pfn above four
+ * flag bits, of one page or of a PMD; zero and empty entries map no block.
  */
-static bool vpin_dax_marked(struct address_space *mapping, pgoff_t first,
-			    pgoff_t last, bool fix)
-{
-	XA_STATE(xas, &mapping->i_pages, first);
-	unsigned int batch = 0;
-	bool marked = false;
-	void *entry;
+#define VPIN_DAX_SHIFT		4
+#define VPIN_DAX_PMD		BIT(1)
+#define VPIN_DAX_ZERO_PAGE	BIT(2)
+#define VPIN_DAX_EMPTY		BIT(3)
 
-	if (fix)
-		xas_lock_irq(&xas);
-	else
-		rcu_read_lock();
+/* Pages looked at before the i_pages lock is let go a while. */
+#define VPIN_DAX_BATCH		4096
+
+/*
+ * Look at the pages of the DAX entries of @pin's range: 0 if none is marked
+ * (mending those it may with @fix), 1 if one is and @fix is false (the
+ * file's extents were not yet seen unshared under the lease), -EBUSY if a
+ * marked page is mapped by more than this entry. Only xfs marks pages.
+ */
+static int vpin_dax_mend(struct file *file, const struct vpin_kpin *pin,
+			 bool fix)
+{
+	struct address_space *mapping = file->f_mapping;
+	pgoff_t first = pin->offset >> PAGE_SHIFT;
+	pgoff_t last = first + pin->npages - 1;
+	XA_STATE(xas, &mapping->i_pages, first);
+	unsigned long batch = 0;
+	void *entry;
+	int ret = 0;
+
+	if (IS_ENABLED(CONFIG_FS_DAX_LIMITED) ||
+	    !vpin_inode_xfs_dax(file_inode(file)))
+		return 0;
+	xas_lock_irq(&xas);
 	xas_for_each(&xas, entry, last) {
 		unsigned long v, pfn, i, nr;
 
@@ -341,65 +366,30 @@ static bool vpin_dax_marked(struct address_space *mapping, pgoff_t first,
 		for (i = 0; i < nr; i++) {
 			struct page *page = pfn_to_page(pfn + i);
 
-			if (READ_ONCE(page->mapping) != PAGE_MAPPING_DAX_SHARED)
+			if (page->mapping != PAGE_MAPPING_DAX_SHARED)
 				continue;
-			marked = true;
-			if (!fix)
+			if (!fix) {
+				ret = 1;
 				goto out;
-			page->mapping = mapping;
+			}
+			if (vpin_dax_sharers(page) > 1) {
+				ret = -EBUSY;
+				continue;
+			}
+			WRITE_ONCE(page->mapping, mapping);
 			page->index = (xas.xa_index & ~(nr - 1)) + i;
 		}
-		if (++batch % VPIN_DAX_BATCH)
+		batch += nr;
+		if (batch < VPIN_DAX_BATCH)
 			continue;
+		batch = 0;
 		xas_pause(&xas);
-		if (fix) {
-			xas_unlock_irq(&xas);
-			cond_resched();
-			xas_lock_irq(&xas);
-		} else {
-			rcu_read_unlock();
-			cond_resched();
-			rcu_read_lock();
-		}
+		xas_unlock_irq(&xas);
+		cond_resched();
+		xas_lock_irq(&xas);
 	}
 out:
-	if (fix)
-		xas_unlock_irq(&xas);
-	else
-		rcu_read_unlock();
-	return marked;
-}
-
-/*
- * Fault in a DAX range of @file (vpin_fault_pages()) and mend the stale
- * marks of its pages (vpin_dax_marked()). Those are mended only once the
- * file's blocks were seen unshared with the lease @lease_id held: *@checked
- * is the lease they were seen under. ->fiemap cannot be asked under the
- * mmap lock: -EAGAIN, as from vpin_fault_pages(), means that the lock was
- * dropped and the caller starts over.
- */
-static int vpin_fault_dax(struct vpin_session *s, struct vpin_kpin *pin,
-			  struct file *file, long lease_id, long *checked)
-{
-	struct address_space *mapping = file->f_mapping;
-	pgoff_t first = pin->offset >> PAGE_SHIFT;
-	pgoff_t last = first + pin->npages - 1;
-	int ret;
-
-	ret = vpin_fault_pages(s->mm, pin);
-	if (ret || !vpin_dax_marked(mapping, first, last, false))
-		return ret;
-	if (*checked == lease_id) {
-		vpin_dax_marked(mapping, first, last, true);
-		return 0;
-	}
-	mmap_read_unlock(s->mm);
-	ret = vpin_check_extents(file, VPIN_EXTENTS_UNSHARED);
-	if (!ret) {
-		*checked = lease_id;
-		return -EAGAIN;
-	}
-	mmap_read_lock(s->mm);
+	xas_unlock_irq(&xas);
 	return ret;
 }
 
@@ -492,7 +482,7 @@ static long vpin_pin_lease(struct vpin_session *s, const struct vpin_range *rang
 	lease = vpin_lease_find(s, file_inode(range->file));
 	if (!lease) {
 		ret = range->dax ? -EPERM : 0;
-	} else if (READ_ONCE(lease->breaking)) {
+	} else if (READ_ONCE(lease->breaking) || !READ_ONCE(lease->ready)) {
 		ret = -EAGAIN;
 	} else {
 		vpin_lease_pinned(lease, range->offset +
@@ -521,7 +511,7 @@ static struct vpin_klease *vpin_pin_confirm(struct vpin_session *s,
 	lease = xa_load(&s->leases, lease_id);
 	if (!lease || file_inode(lease->file) != file_inode(range->file))
 		return range->dax ? ERR_PTR(-EPERM) : NULL;
-	if (READ_ONCE(lease->breaking))
+	if (READ_ONCE(lease->breaking) || !READ_ONCE(lease->ready))
 		return ERR_PTR(-EAGAIN);
 	return lease;
 }
@@ -623,7 +613,7 @@ int vpin_pin_create(struct vpin_session *s, const struct vpin_pin *req,
 	struct file *judged = NULL;
 	struct vpin_kpin *pin;
 	unsigned int tries = 0;
-	long lease_id, checked = 0;
+	long lease_id, checked = 0;	/* the lease under which ->fiemap was asked */
 	bool slow = false;
 	u32 id;
 	int ret;
@@ -690,7 +680,7 @@ retry:
 	pin->dax = range.dax;
 	pin->offset = range.offset;
 	if (pin->dax)
-		ret = vpin_fault_dax(s, pin, judged, lease_id, &checked);
+		ret = vpin_fault_pages(s->mm, pin);
 	else if (!range.file && !slow)
 		ret = vpin_pin_pages_fast(s, pin, &slow);
 	else
@@ -712,7 +702,19 @@ retry:
 		goto err_confirm;
 	}
 	if (pin->dax) {
-		ret = vpin_pin_pages_nofault(s->mm, pin);
+		ret = vpin_dax_mend(judged, pin, checked == lease_id);
+		if (ret > 0) {
+			/* ->fiemap cannot be asked under the mmap lock. */
+			mutex_unlock(&s->lock);
+			mmap_read_unlock(s->mm);
+			ret = vpin_check_extents(judged, VPIN_EXTENTS_UNSHARED);
+			if (ret)
+				goto err_free;
+			checked = lease_id;
+			goto retry;
+		}
+		if (!ret)
+			ret = vpin_pin_pages_nofault(s->mm, pin);
 		if (ret == -EAGAIN && ++tries < VPIN_PIN_TRIES) {
 			mutex_unlock(&s->lock);
 			mmap_read_unlock(s->mm);

@@ -142,10 +142,16 @@ static inline void vpin_compat_extack(struct netlink_ext_ack *extack,
 #define VPIN_FAULT_ORDER_PMD PMD_ORDER
 #endif
 
+/*
+ * The mark of an FS-DAX page whose block several files share, and how many
+ * DAX entries map a marked page.
+ */
 #ifdef COMPAT_PAGE_MAPPING_DAX_COW
-/* The mark of an FS-DAX page whose block several files share. */
 #include <linux/page-flags.h>
 #define PAGE_MAPPING_DAX_SHARED ((void *)PAGE_MAPPING_DAX_COW)
+#define vpin_dax_sharers(page) ((page)->index)
+#else
+#define vpin_dax_sharers(page) ((page)->share)
 #endif
 
 #endif /* VPIN_COMPAT_H */

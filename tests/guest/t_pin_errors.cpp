@@ -180,6 +180,25 @@ TEST("a range over two files is EXDEV")
 	check_nothing_held(s.get(), base);
 }
 
+TEST("a range over two mappings of one file whose offsets do not follow on is EXDEV")
+{
+	auto fd = memfd(pages(4));
+	vt::Map m(pages(2), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+	// Pages 2 and 0 of the file, in that order; then pages 0 and 1.
+	m.place(0, pages(1), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), vt::offset(2));
+	m.place(pages(1), pages(1), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+	m.touch();
+	auto s = vt::open_session();
+	vt::Baseline base;
+	CHECK_REFUSED(s.get(), m.addr(), m.length(), EXDEV);
+	check_nothing_held(s.get(), base);
+	m.place(0, pages(1), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+	m.place(pages(1), pages(1), PROT_READ, MAP_SHARED, fd.get(), vt::offset(1));
+	uint64_t id = 0;
+	CHECK_OK(vt::pin(s.get(), m.addr(), m.length(), 0, &id));
+	CHECK_OK(vt::unpin(s.get(), id));
+}
+
 TEST("a range over a file and anonymous memory is EXDEV")
 {
 	auto fd = memfd(pages(1));

@@ -68,14 +68,17 @@
  *   addr + length wraps; EFAULT range outside the user address space or not
  *   completely mapped; EACCES PROT_NONE in the range, or VPIN_PIN_F_WRITE on
  *   a mapping without write permission; EXDEV the range maps more than one
- *   file or mixes file and anonymous memory; EAGAIN the session's lease on
- *   the file is being broken, or FS-DAX pages went again each time between
+ *   file, parts of one file whose offsets do not follow on, or mixes file
+ *   and anonymous memory; EAGAIN the session's lease on the file is being
+ *   broken or still being granted, or FS-DAX pages went again each time between
  *   faulting them in and pinning them (the range is remapped, truncated or
  *   write-protected by writeback meanwhile; see also the limits below),
  *   or the range came to map another file while it was being pinned;
  *   EOPNOTSUPP a private mapping of an FS-DAX file holds copy-on-write
  *   pages that cannot be pinned for the long term (ZONE_MOVABLE, CMA),
- *   which the kernel would migrate first; ENOMEM the
+ *   which the kernel would migrate first; EBUSY an xfs FS-DAX page of the
+ *   range that the kernel marks as shared among files is mapped by more
+ *   than this file's entry (see the limits below); ENOMEM the
  *   pin would exceed RLIMIT_MEMLOCK or memory is short; EINTR a fatal
  *   signal. Pinned pages are charged to the calling user, summed over all
  *   of that user's pins in every session, against RLIMIT_MEMLOCK (as
@@ -409,11 +412,17 @@
  *    are refused (EOPNOTSUPP), not migrated.
  *  - Before Linux 6.3, a long-term pin waiting for a page that stays locked
  *    (an unanswered FUSE read) cannot be killed.
- *  - On Linux 6.12, an FS-DAX page xfs once marked shared (reflink) keeps
- *    the mark after its extent stops being shared; GUP then asks for an
- *    unshare fault that never completes. A read-only pin of such a page
- *    fails with EAGAIN after a few tries (the kernel's own read-only
- *    FOLL_PIN users of it loop until killed).
+ *  - An xfs FS-DAX page that the kernel marked as shared among files
+ *    (reflink, and the copy a write makes of a reflinked block) keeps the
+ *    mark after its block stops being shared; GUP takes it for an anonymous
+ *    page that is not exclusive (read-only FOLL_PIN users loop until killed,
+ *    and a CONFIG_DEBUG_VM kernel BUGs on a writable one). Under a lease
+ *    vpin mends the mark of a page that only the file's own entry maps, and
+ *    pins; a page mapped by more entries is EBUSY.
+ *  - Linux 6.1 leaves a file's DAX entry on the old block after a write(2)
+ *    that copied a reflinked block (6.12 drops it): a mapping made before
+ *    such a write, and so a pin through it, still reaches the old block,
+ *    which belongs to the other file alone.
  * docs/dax-paths.md lists every path that changes the blocks of an FS-DAX
  * file and vpin's answer to it.
  */

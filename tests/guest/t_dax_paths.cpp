@@ -112,47 +112,8 @@ bool is_dax(const std::string &path)
 	return stx.stx_attributes & vpin::statx_attr_dax;
 }
 
-// The device block behind each page of [0, size), from FIEMAP (0: none).
-std::vector<uint64_t> block_map(int fd)
-{
-	struct stat st;
-	CHECK_OK(fstat(fd, &st));
-	const size_t n = (static_cast<size_t>(st.st_size) + pages(1) - 1) / pages(1);
-	constexpr unsigned max = 256;
-	std::vector<char> buf(sizeof(struct fiemap) + max * sizeof(struct fiemap_extent));
-	auto *fm = reinterpret_cast<struct fiemap *>(buf.data());
-	fm->fm_start = 0;
-	fm->fm_length = static_cast<__u64>(st.st_size);
-	fm->fm_flags = FIEMAP_FLAG_SYNC;
-	fm->fm_extent_count = max;
-	CHECK_OK(ioctl(fd, FS_IOC_FIEMAP, fm));
-	std::vector<uint64_t> map(n, 0);
-	for (unsigned i = 0; i < fm->fm_mapped_extents; i++) {
-		const auto &e = fm->fm_extents[i];
-		for (uint64_t off = 0; off < e.fe_length; off += pages(1)) {
-			const uint64_t page = (e.fe_logical + off) / pages(1);
-			if (page < n)
-				map[page] = e.fe_physical + off;
-		}
-	}
-	return map;
-}
-
-bool any_shared(int fd)
-{
-	constexpr unsigned max = 64;
-	std::vector<char> buf(sizeof(struct fiemap) + max * sizeof(struct fiemap_extent));
-	auto *fm = reinterpret_cast<struct fiemap *>(buf.data());
-	fm->fm_length = FIEMAP_MAX_OFFSET;
-	fm->fm_flags = FIEMAP_FLAG_SYNC;
-	fm->fm_extent_count = max;
-	CHECK_OK(ioctl(fd, FS_IOC_FIEMAP, fm));
-	for (unsigned i = 0; i < fm->fm_mapped_extents; i++)
-		if (fm->fm_extents[i].fe_flags & FIEMAP_EXTENT_SHARED)
-			return true;
-	return false;
-}
-
+using vt::any_shared;
+using vt::block_map;
 using vt::count_sigbus;
 using vt::sigbus_count;
 

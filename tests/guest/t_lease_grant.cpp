@@ -13,7 +13,6 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/falloc.h>
-#include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <sys/mman.h>
@@ -217,42 +216,12 @@ TEST("xfs-dax: a reflinked file and its source are ENODATA (shared extents) unti
 	CHECK_OK(vt::unlease(s.get(), id));
 }
 
-// The physical address of the block at byte off of fd, from FIEMAP.
-uint64_t physical(int fd, off_t off)
-{
-	alignas(struct fiemap) char buf[sizeof(struct fiemap) + sizeof(struct fiemap_extent)] = {};
-	auto *fm = reinterpret_cast<struct fiemap *>(buf);
-	fm->fm_start = static_cast<uint64_t>(off);
-	fm->fm_length = static_cast<uint64_t>(pages(1));
-	fm->fm_flags = FIEMAP_FLAG_SYNC;
-	fm->fm_extent_count = 1;
-	CHECK_OK(ioctl(fd, FS_IOC_FIEMAP, fm));
-	CHECK_EQ(fm->fm_mapped_extents, 1U);
-	const struct fiemap_extent &fe = fm->fm_extents[0];
-	return fe.fe_physical + (static_cast<uint64_t>(off) - fe.fe_logical);
-}
-
-// Whether an extent of fd is shared with another file.
-bool any_shared(int fd)
-{
-	constexpr unsigned max = 64;
-	alignas(struct fiemap) char buf[sizeof(struct fiemap) + max * sizeof(struct fiemap_extent)] = {};
-	auto *fm = reinterpret_cast<struct fiemap *>(buf);
-	fm->fm_length = FIEMAP_MAX_OFFSET;
-	fm->fm_extent_count = max;
-	CHECK_OK(ioctl(fd, FS_IOC_FIEMAP, fm));
-	for (unsigned i = 0; i < fm->fm_mapped_extents; i++)
-		if (fm->fm_extents[i].fe_flags & FIEMAP_EXTENT_SHARED)
-			return true;
-	return false;
-}
-
 // xfs frees the blocks of an unlinked file in the background; statfs()
 // hurries it along.
 void wait_unshared(int fd)
 {
 	const int64_t deadline = vt::now_ns() + 30'000'000'000;
-	while (any_shared(fd)) {
+	while (vt::any_shared(fd)) {
 		if (vt::now_ns() > deadline)
 			tap::fail("the blocks stay shared", __FILE__, __LINE__);
 		struct statfs st;
@@ -289,7 +258,7 @@ void once_reflinked(uint32_t type)
 	CHECK_OK(msync(m, pages(n), MS_SYNC));
 	CHECK_OK(unlink(src_path.c_str()));	// nothing is shared any more
 	wait_unshared(copy.get());
-	const uint64_t before = physical(copy.get(), offset(5));
+	const uint64_t before = vt::block_map(copy.get())[5];
 
 	auto s = vt::open_session();
 	uint64_t id = 0;
@@ -300,7 +269,7 @@ void once_reflinked(uint32_t type)
 	CHECK_OK(vt::pin(s.get(), addr, pages(n), VPIN_PIN_F_WRITE, &rw));
 	vt::Child writer([&] { m[offset(5)] = 'y'; });
 	writer.wait();
-	CHECK_EQ(physical(copy.get(), offset(5)), before);
+	CHECK_EQ(vt::block_map(copy.get())[5], before);
 	char c = 0;
 	CHECK_EQ(pread(copy.get(), &c, 1, offset(5)), 1);
 	CHECK_EQ(c, 'y');

@@ -247,6 +247,12 @@ long swapext(int target, int tmp, off_t length);
 // XFS_IOC_EXCHANGE_RANGE came with Linux 6.10.
 bool kernel_has_exchange_range();
 // The running kernel's release (uname -r).
+// The device address of the block behind each page of [0, size), from
+// FIEMAP (0: none).
+std::vector<uint64_t> block_map(int fd);
+// Whether an extent of fd is shared with another file (reflink).
+bool any_shared(int fd);
+
 std::string kernel_release();
 // Is the running kernel older than major.minor?
 bool kernel_older_than(unsigned major, unsigned minor);

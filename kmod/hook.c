@@ -476,9 +476,8 @@ VPIN_HOOK(vpin_hook_truncate_pages)
  * then, with both files' MMAPLOCK held so that no new reference can be
  * taken, a page still referenced by anything else (a pipe that vmsplice()
  * filled, direct I/O in flight) makes the swap EBUSY before it changes
- * anything. References to pages of a file mapped nowhere any more are not
- * seen (dax_layout_busy_page() looks only at mapped files, as the kernel's
- * own truncate does).
+ * anything, also when the file is mapped nowhere any more, where
+ * dax_layout_busy_page() looks at nothing (vpin_dax_referenced()).
  */
 static int vpin_swapext_flush(struct address_space *mapping, loff_t start,
 			      loff_t end)
@@ -490,7 +489,8 @@ static int vpin_swapext_flush(struct address_space *mapping, loff_t start,
 		ret = vpin_lease_break(mapping->host, VPIN_BREAK_LAYOUT,
 				       VPIN_BREAK_NOSELF | VPIN_BREAK_FORCE,
 				       &token);
-	if (!ret && dax_layout_busy_page(mapping))
+	if (!ret && (dax_layout_busy_page(mapping) ||
+		     vpin_dax_referenced(mapping)))
 		ret = -EBUSY;
 	if (!ret)
 		ret = filemap_write_and_wait_range(mapping, start, end);

@@ -320,6 +320,23 @@ static int vpin_fault_pages(struct mm_struct *mm, struct vpin_kpin *pin)
  * page gets the association that dax_associate_entry() gives the page of a
  * block of one file, under the lock that function holds. A page that more
  * than one entry maps is left alone, and the pin is EBUSY.
+ */
+
+/*
+ * xfs maps the block a write copies to, like the blocks of a shared extent,
+ * with its page marked as shared among files (page->mapping is
+ * PAGE_MAPPING_DAX_SHARED, with the number of entries that map it in
+ * page->share; 6.1: in page->index), and the mark stays until the page's
+ * DAX entries go, also once the block is the file's alone. GUP takes a
+ * marked page for an anonymous page that is not exclusive: a FOLL_PIN of it
+ * trips a VM_BUG_ON on kernels built with CONFIG_DEBUG_VM (direct I/O into
+ * such a mapping does too), and a read-only pin of it is never granted.
+ *
+ * Under a lease no block of the file is shared or can become so (lease.c),
+ * so a mark on a page that only this file's entry maps is stale: such a
+ * page gets the association that dax_associate_entry() gives the page of a
+ * block of one file, under the lock that function holds. A page that more
+ * than one entry maps is left alone, and the pin is EBUSY.
  *
  * The DAX entries of the file's i_pages (fs/dax.c) hold the pfn above four
  * flag bits, of one page or of a PMD; zero and empty entries map no block.
@@ -354,15 +371,11 @@ static int vpin_dax_mend(struct file *file, const struct vpin_kpin *pin,
 		return 0;
 	xas_lock_irq(&xas);
 	xas_for_each(&xas, entry, last) {
-		unsigned long v, pfn, i, nr;
+		unsigned long pfn, i, nr;
 
-		if (xas_retry(&xas, entry) || !xa_is_value(entry))
+		if (xas_retry(&xas, entry) ||
+		    !vpin_dax_entry_pages(entry, &pfn, &nr))
 			continue;
-		v = xa_to_value(entry);
-		if (v & (VPIN_DAX_ZERO_PAGE | VPIN_DAX_EMPTY))
-			continue;
-		pfn = v >> VPIN_DAX_SHIFT;
-		nr = v & VPIN_DAX_PMD ? PMD_SIZE >> PAGE_SHIFT : 1;
 		for (i = 0; i < nr; i++) {
 			struct page *page = pfn_to_page(pfn + i);
 

@@ -11,7 +11,9 @@
  */
 
 #include <linux/fs.h>
+#include <linux/dax.h>
 #include <linux/fiemap.h>
+#include <linux/pagemap.h>
 #include <linux/hashtable.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
@@ -147,6 +149,72 @@ int vpin_check_extents(struct file *file, unsigned int need)
 		ret = -ENODATA;		/* a hole at the end */
 	kfree_rcu(c, rcu);
 	return ret;
+}
+
+/*
+ * The DAX entries of a file's i_pages (fs/dax.c) hold the pfn above four
+ * flag bits, of one page or of a PMD. The pages of @entry, false for
+ * entries that map no block (zero page, empty) and for what is not a DAX
+ * entry.
+ */
+#define VPIN_DAX_SHIFT		4
+#define VPIN_DAX_PMD		BIT(1)
+#define VPIN_DAX_ZERO_PAGE	BIT(2)
+#define VPIN_DAX_EMPTY		BIT(3)
+
+bool vpin_dax_entry_pages(void *entry, unsigned long *pfn, unsigned long *nr)
+{
+	unsigned long v;
+
+	if (!xa_is_value(entry))
+		return false;
+	v = xa_to_value(entry);
+	if (v & (VPIN_DAX_ZERO_PAGE | VPIN_DAX_EMPTY))
+		return false;
+	*pfn = v >> VPIN_DAX_SHIFT;
+	*nr = v & VPIN_DAX_PMD ? PMD_SIZE >> PAGE_SHIFT : 1;
+	return true;
+}
+
+/*
+ * A page of @mapping's DAX entries that something besides the entry holds
+ * a reference to, or NULL: what dax_layout_busy_page() finds, also when the
+ * file is mapped nowhere, where that function looks at nothing (a page
+ * that a pipe holds after vmsplice() and munmap(), for one). The caller
+ * keeps new references out (the file system's MMAPLOCK, no mapping).
+ */
+struct page *vpin_dax_referenced(struct address_space *mapping)
+{
+	XA_STATE(xas, &mapping->i_pages, 0);
+	struct page *busy = NULL;
+	unsigned long batch = 0;
+	void *entry;
+
+	if (IS_ENABLED(CONFIG_FS_DAX_LIMITED) || !dax_mapping(mapping))
+		return NULL;
+	xas_lock_irq(&xas);
+	xas_for_each(&xas, entry, ULONG_MAX) {
+		unsigned long pfn, i, nr;
+
+		if (xas_retry(&xas, entry) ||
+		    !vpin_dax_entry_pages(entry, &pfn, &nr))
+			continue;
+		for (i = 0; i < nr && !busy; i++)
+			if (page_ref_count(pfn_to_page(pfn + i)) > 1)
+				busy = pfn_to_page(pfn + i);
+		if (busy)
+			break;
+		batch += nr;
+		if (batch < VPIN_DAX_BATCH)
+			continue;
+		batch = 0;
+		xas_pause(&xas);
+		xas_unlock_irq(&xas);
+		cond_resched();
+		xas_lock_irq(&xas);
+	}
+	xas_unlock_irq(&xas);
+	return busy;
 }
 
 /*

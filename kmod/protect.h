@@ -4,8 +4,10 @@
 
 #include <linux/types.h>
 
+struct address_space;
 struct fiemap_extent_info;
 struct file;
+struct page;
 struct inode;
 struct vpin_protected;
 
@@ -17,6 +19,12 @@ int vpin_check_extents(struct file *file, unsigned int need);
 bool vpin_fiemap_is_ours(const struct fiemap_extent_info *fi);
 int vpin_fiemap_fill(struct fiemap_extent_info *fi, u64 logical, u64 phys,
 		     u64 len, u32 flags);
+
+/* Pages looked at before the i_pages lock is let go a while. */
+#define VPIN_DAX_BATCH		4096
+
+bool vpin_dax_entry_pages(void *entry, unsigned long *pfn, unsigned long *nr);
+struct page *vpin_dax_referenced(struct address_space *mapping);
 
 int vpin_protect(struct inode *inode, struct vpin_protected **out);
 void vpin_unprotect(struct vpin_protected *p);

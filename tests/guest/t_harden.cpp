@@ -487,9 +487,9 @@ TEST("xfs-dax: XFS_IOC_SWAPEXT of a mapped, pinned file is broken first too")
 // xfs_swap_extents() waits for no reference to a DAX page: one held by a
 // pipe (vmsplice) would go with the page (dax_disassociate_entry()'s WARN)
 // and its block would move to the other file. vpin refuses the swap with
-// EBUSY while the file's pages are referenced.
-TEST("xfs-dax: XFS_IOC_SWAPEXT of a file whose DAX page a pipe holds is EBUSY before a page goes "
-     "(no WARN)")
+// EBUSY while the file's pages are referenced, also once the file is
+// mapped nowhere (where dax_layout_busy_page() looks at nothing).
+void swapext_pipe_holds(bool unmap)
 {
 	vt::Mount m(vt::xfs_dax);
 	const std::string path = m.path("f");
@@ -508,6 +508,8 @@ TEST("xfs-dax: XFS_IOC_SWAPEXT of a file whose DAX page a pipe holds is EBUSY be
 	vt::Fd rd(pipefd[0]), wr(pipefd[1]);
 	iovec iov{map.data(), pages(1)};
 	CHECK_EQ(vmsplice(wr.get(), &iov, 1, 0), static_cast<ssize_t>(pages(1)));
+	if (unmap)
+		map.unmap();
 	const std::string tmp = path + ".tmp";
 	vt::make_file(tmp, pages(file_pages), 7);
 	vt::Fd o = open_file(tmp, O_RDWR);
@@ -522,6 +524,18 @@ TEST("xfs-dax: XFS_IOC_SWAPEXT of a file whose DAX page a pipe holds is EBUSY be
 	wr.reset();
 	const long r = vt::swapext(f.get(), o.get(), offset(file_pages));
 	CHECK(r == 0 || errno == EBUSY);
+}
+
+TEST("xfs-dax: XFS_IOC_SWAPEXT of a file whose DAX page a pipe holds is EBUSY before a page goes "
+     "(no WARN)")
+{
+	swapext_pipe_holds(false);
+}
+
+TEST("xfs-dax: XFS_IOC_SWAPEXT of a file mapped nowhere whose DAX page a pipe holds is EBUSY (no "
+     "WARN)")
+{
+	swapext_pipe_holds(true);
 }
 
 TEST("ext4-dax: truncating a file whose pinned pages are mapped nowhere revokes the lease first")

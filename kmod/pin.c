@@ -294,35 +294,6 @@ static int vpin_fault_pages(struct mm_struct *mm, struct vpin_kpin *pin)
 }
 
 /*
- * The DAX entries of a file's i_pages (fs/dax.c): the pfn above four flag
- * bits, of one page or of a PMD. Zero and empty entries map no block.
- */
-#define VPIN_DAX_SHIFT		4
-#define VPIN_DAX_PMD		BIT(1)
-#define VPIN_DAX_ZERO_PAGE	BIT(2)
-#define VPIN_DAX_EMPTY		BIT(3)
-
-/* How many checks of entries before the i_pages lock is let go a while. */
-#define VPIN_DAX_BATCH		4096
-
-/*
- * xfs maps the block a write copies to, like the blocks of a shared extent,
- * with its page marked as shared among files (page->mapping is
- * PAGE_MAPPING_DAX_SHARED, with the number of entries that map it in
- * page->share; 6.1: in page->index), and the mark stays until the page's
- * DAX entries go, also once the block is the file's alone. GUP takes a
- * marked page for an anonymous page that is not exclusive: a FOLL_PIN of it
- * trips a VM_BUG_ON on kernels built with CONFIG_DEBUG_VM (direct I/O into
- * such a mapping does too), and a read-only pin of it is never granted.
- *
- * Under a lease no block of the file is shared or can become so (lease.c),
- * so a mark on a page that only this file's entry maps is stale: such a
- * page gets the association that dax_associate_entry() gives the page of a
- * block of one file, under the lock that function holds. A page that more
- * than one entry maps is left alone, and the pin is EBUSY.
- */
-
-/*
  * xfs maps the block a write copies to, like the blocks of a shared extent,
  * with its page marked as shared among files (page->mapping is
  * PAGE_MAPPING_DAX_SHARED, with the number of entries that map it in
@@ -338,18 +309,6 @@ static int vpin_fault_pages(struct mm_struct *mm, struct vpin_kpin *pin)
  * block of one file, under the lock that function holds. A page that more
  * than one entry maps is left alone, and the pin is EBUSY.
  *
- * The DAX entries of the file's i_pages (fs/dax.c) hold the pfn above four
- * flag bits, of one page or of a PMD; zero and empty entries map no block.
- */
-#define VPIN_DAX_SHIFT		4
-#define VPIN_DAX_PMD		BIT(1)
-#define VPIN_DAX_ZERO_PAGE	BIT(2)
-#define VPIN_DAX_EMPTY		BIT(3)
-
-/* Pages looked at before the i_pages lock is let go a while. */
-#define VPIN_DAX_BATCH		4096
-
-/*
  * Look at the pages of the DAX entries of @pin's range: 0 if none is marked
  * (mending those it may with @fix), 1 if one is and @fix is false (the
  * file's extents were not yet seen unshared under the lease), -EBUSY if a
@@ -392,14 +351,7 @@ static int vpin_dax_mend(struct file *file, const struct vpin_kpin *pin,
 			WRITE_ONCE(page->mapping, mapping);
 			page->index = (xas.xa_index & ~(nr - 1)) + i;
 		}
-		batch += nr;
-		if (batch < VPIN_DAX_BATCH)
-			continue;
-		batch = 0;
-		xas_pause(&xas);
-		xas_unlock_irq(&xas);
-		cond_resched();
-		xas_lock_irq(&xas);
+		vpin_dax_batch(&xas, &batch, nr);
 	}
 out:
 	xas_unlock_irq(&xas);

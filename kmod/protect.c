@@ -176,6 +176,26 @@ bool vpin_dax_entry_pages(void *entry, unsigned long *pfn, unsigned long *nr)
 	return true;
 }
 
+/* Pages looked at before the i_pages lock is let go a while. */
+#define VPIN_DAX_BATCH		4096
+
+/*
+ * In a walk of DAX entries under the i_pages lock, after an entry of @nr
+ * pages: every VPIN_DAX_BATCH pages the lock is let go a while.
+ */
+void vpin_dax_batch(struct xa_state *xas, unsigned long *batch,
+		    unsigned long nr)
+{
+	*batch += nr;
+	if (*batch < VPIN_DAX_BATCH)
+		return;
+	*batch = 0;
+	xas_pause(xas);
+	xas_unlock_irq(xas);
+	cond_resched();
+	xas_lock_irq(xas);
+}
+
 /*
  * A page of @mapping's DAX entries that something besides the entry holds
  * a reference to, or NULL: what dax_layout_busy_page() finds, also when the
@@ -204,14 +224,7 @@ struct page *vpin_dax_referenced(struct address_space *mapping)
 				busy = pfn_to_page(pfn + i);
 		if (busy)
 			break;
-		batch += nr;
-		if (batch < VPIN_DAX_BATCH)
-			continue;
-		batch = 0;
-		xas_pause(&xas);
-		xas_unlock_irq(&xas);
-		cond_resched();
-		xas_lock_irq(&xas);
+		vpin_dax_batch(&xas, &batch, nr);
 	}
 	xas_unlock_irq(&xas);
 	return busy;

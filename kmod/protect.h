@@ -8,6 +8,7 @@ struct address_space;
 struct fiemap_extent_info;
 struct file;
 struct page;
+struct xa_state;
 struct inode;
 struct vpin_protected;
 
@@ -20,10 +21,9 @@ bool vpin_fiemap_is_ours(const struct fiemap_extent_info *fi);
 int vpin_fiemap_fill(struct fiemap_extent_info *fi, u64 logical, u64 phys,
 		     u64 len, u32 flags);
 
-/* Pages looked at before the i_pages lock is let go a while. */
-#define VPIN_DAX_BATCH		4096
-
 bool vpin_dax_entry_pages(void *entry, unsigned long *pfn, unsigned long *nr);
+void vpin_dax_batch(struct xa_state *xas, unsigned long *batch,
+		    unsigned long nr);
 struct page *vpin_dax_referenced(struct address_space *mapping);
 
 int vpin_protect(struct inode *inode, struct vpin_protected **out);

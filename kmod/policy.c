@@ -14,15 +14,17 @@
  * request, never per page.
  */
 
-#include <linux/bsearch.h>
 #include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
+#include <linux/log2.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/namei.h>
+#include <linux/percpu.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/seqlock.h>
@@ -67,13 +69,14 @@ struct vpin_rule {
 	u32 break_ms;			/* 0: the module's */
 	u32 on_revoke;
 	u64 max[VPIN_Q_N];		/* bytes for VPIN_Q_PINNED */
+	u64 limit[VPIN_Q_N];		/* what it counts: pages for pinned */
+	u32 limited;			/* BIT(VPIN_Q_*) of the quotas it sets */
 	bool has_break, has_revoke;
 	u32 nusers, ngroups, npaths;
 	kuid_t users[VPIN_POLICY_MAX_IDS];
 	kgid_t groups[VPIN_POLICY_MAX_IDS];
 	char *paths[VPIN_POLICY_MAX_PATHS];	/* as given, for GET_POLICY */
 	struct vpin_dir dirs[VPIN_POLICY_MAX_PATHS];	/* what they named */
-	atomic64_t hits;
 	atomic64_t denies;
 };
 
@@ -82,11 +85,24 @@ struct vpin_rule {
  * matches must have. A rule with paths is found by its directories, else
  * one with users by its uids, else one with groups by its gids; a rule
  * with none of them is always looked at. Entries are sorted by key, then
- * by rule, so a request looks at the candidates of each of its keys in
- * rule order and stops at the first match: the cost follows the keys of
- * the request, not the number of rules.
+ * by rule, and a hash table finds the first entry of a key, so a request
+ * looks at the candidates of each of its keys in rule order and stops at
+ * the first match: the cost follows the keys of the request, not the
+ * number of rules. The table also holds the file system of every
+ * directory (VPIN_KEY_DEV), so that a file on one no rule names is not
+ * walked at all; kinds of key no rule has are not looked up. The lookups
+ * are inlined into vpin_rules_match(), which calls nothing else until a
+ * candidate rule is found; what a request runs when nothing is refused is
+ * kept together and short, the rest out of line.
  */
-enum { VPIN_KEY_ALWAYS, VPIN_KEY_DIR, VPIN_KEY_USER, VPIN_KEY_GROUP };
+enum {
+	VPIN_KEY_NONE,			/* a free slot */
+	VPIN_KEY_ALWAYS,
+	VPIN_KEY_DIR,
+	VPIN_KEY_USER,
+	VPIN_KEY_GROUP,
+	VPIN_KEY_DEV,			/* in slots only */
+};
 
 struct vpin_key {
 	u32 kind;
@@ -94,14 +110,27 @@ struct vpin_key {
 	u64 a, b;			/* dev and inode; uid or gid in a */
 };
 
+/* A slot of the hash table: a key and its first entry. */
+struct vpin_slot {
+	u64 a, b;
+	u32 kind;
+	u32 first;
+};
+
+#define VPIN_DIRS_BITS 14
+
 struct vpin_rules {
 	struct kref ref;
 	u64 generation;
 	u32 nrules;
+	u32 kinds;			/* BIT(VPIN_KEY_*) of those there are */
 	u32 nkeys;
+	u32 mask;			/* slots - 1, a power of two less one */
 	struct vpin_key *keys;		/* sorted */
-	u32 ndevs;
-	dev_t *devs;			/* those of VPIN_KEY_DIR keys, sorted */
+	struct vpin_slot *slots;	/* at most half of them used */
+	u64 __percpu *hits;		/* by rule, the defaults last */
+	/* Inode numbers of the directories, hashed: most misses end here. */
+	DECLARE_BITMAP(dirs, 1 << VPIN_DIRS_BITS);
 	struct vpin_rule defaults;
 	struct vpin_rule rules[];
 };
@@ -121,7 +150,8 @@ static void vpin_rules_free(struct vpin_rules *set)
 			kfree(r->paths[j]);
 	}
 	kvfree(set->keys);
-	kvfree(set->devs);
+	kvfree(set->slots);
+	free_percpu(set->hits);
 	kvfree(set);
 }
 
@@ -276,23 +306,41 @@ static int vpin_key_cmp(const void *l, const void *r)
 	return 0;
 }
 
-/* Lower *@best to the first rule under the key that matches, if any. */
-static void vpin_rules_try(const struct vpin_rules *set, u32 kind, u64 a,
-			   u64 b, const struct cred *cred, u32 *best)
+static __always_inline u32 vpin_key_hash(u32 kind, u64 a, u64 b)
 {
-	struct vpin_key want = { .kind = kind, .a = a, .b = b };
-	u32 lo = 0, hi = set->nkeys, mid;
+	return hash_64(a ^ hash_64(b ^ ((u64)kind << 56), 64), 32);
+}
 
-	/* The first entry of the key (rule 0 sorts first). */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (vpin_key_cmp(&set->keys[mid], &want) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+/* The slot of a key, or of a free slot for it. */
+static __always_inline struct vpin_slot *
+vpin_slot(const struct vpin_rules *set, u32 kind, u64 a, u64 b)
+{
+	u32 i = vpin_key_hash(kind, a, b);
+
+	for (;; i++) {
+		struct vpin_slot *slot = &set->slots[i & set->mask];
+
+		if (slot->kind == VPIN_KEY_NONE ||
+		    (slot->kind == kind && slot->a == a && slot->b == b))
+			return slot;
 	}
-	for (; lo < set->nkeys; lo++) {
-		const struct vpin_key *k = &set->keys[lo];
+}
+
+/* Lower *@best to the first rule under the key that matches, if any. */
+static __always_inline void
+vpin_rules_try(const struct vpin_rules *set, u32 kind, u64 a, u64 b,
+	       const struct cred *cred, u32 *best)
+{
+	const struct vpin_slot *slot;
+	u32 i;
+
+	if (!(set->kinds & BIT(kind)))
+		return;
+	slot = vpin_slot(set, kind, a, b);
+	if (slot->kind == VPIN_KEY_NONE)
+		return;
+	for (i = slot->first; i < set->nkeys; i++) {
+		const struct vpin_key *k = &set->keys[i];
 
 		if (k->kind != kind || k->a != a || k->b != b || k->rule >= *best)
 			return;
@@ -303,18 +351,12 @@ static void vpin_rules_try(const struct vpin_rules *set, u32 kind, u64 a,
 	}
 }
 
-static int vpin_dev_cmp(const void *l, const void *r)
-{
-	dev_t x = *(const dev_t *)l, y = *(const dev_t *)r;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Whether a rule names a directory on the file system @dev. */
-static bool vpin_rules_name_dev(const struct vpin_rules *set, dev_t dev)
+static __always_inline bool
+vpin_rules_name_dev(const struct vpin_rules *set, dev_t dev)
 {
-	return bsearch(&dev, set->devs, set->ndevs, sizeof(*set->devs),
-		       vpin_dev_cmp);
+	return set->kinds & BIT(VPIN_KEY_DIR) &&
+	       vpin_slot(set, VPIN_KEY_DEV, dev, 0)->kind != VPIN_KEY_NONE;
 }
 
 /*
@@ -325,16 +367,17 @@ static bool vpin_rules_name_dev(const struct vpin_rules *set, dev_t dev)
  * caller reached the file through, its parents on the file system are the
  * same, and nothing is looked up by name.
  */
-static int vpin_rules_try_dirs(const struct vpin_rules *set,
-			       const struct cred *cred, struct file *file,
-			       u32 *best)
+static __always_inline int
+vpin_rules_try_dirs(const struct vpin_rules *set, const struct cred *cred,
+		    struct file *file, u32 *best)
 {
+	dev_t dev = file_inode(file)->i_sb->s_dev;
 	const struct dentry *d;
 	unsigned int depth;
 	int seq = 0;
 	u32 found;
 
-	if (!vpin_rules_name_dev(set, file_inode(file)->i_sb->s_dev))
+	if (!vpin_rules_name_dev(set, dev))
 		return 0;
 restart:
 	found = *best;
@@ -344,9 +387,11 @@ restart:
 	for (;;) {
 		const struct inode *inode = READ_ONCE(d->d_inode);
 
-		if (inode)
-			vpin_rules_try(set, VPIN_KEY_DIR, d->d_sb->s_dev,
-				       inode->i_ino, cred, &found);
+		/* The parents are on the file's file system: @dev. */
+		if (inode && test_bit(hash_long(inode->i_ino, VPIN_DIRS_BITS),
+				      set->dirs))
+			vpin_rules_try(set, VPIN_KEY_DIR, dev, inode->i_ino,
+				       cred, &found);
 		if (IS_ROOT(d))
 			break;
 		/* A bounded walk: rename_lock may be held for all of it. */
@@ -371,9 +416,9 @@ restart:
  * the defaults. Under rcu_read_lock() or a reference, which keep @set.
  * -ELOOP: the file is too deep below its file system's root to be judged.
  */
-static int vpin_rules_match(const struct vpin_rules *set,
-			    const struct cred *cred, struct file *file,
-			    u32 *rule)
+static noinline int vpin_rules_match(const struct vpin_rules *set,
+				     const struct cred *cred,
+				     struct file *file, u32 *rule)
 {
 	const struct group_info *gi = cred->group_info;
 	u32 best = set->nrules;
@@ -385,9 +430,11 @@ static int vpin_rules_match(const struct vpin_rules *set,
 		       &best);
 	vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(cred->gid), 0, cred,
 		       &best);
-	vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(cred->egid), 0, cred,
-		       &best);
-	for (i = 0; gi && i < gi->ngroups; i++)
+	if (!gid_eq(cred->egid, cred->gid))
+		vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(cred->egid), 0,
+			       cred, &best);
+	for (i = 0; set->kinds & BIT(VPIN_KEY_GROUP) && gi && i < gi->ngroups;
+	     i++)
 		vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(gi->gid[i]), 0,
 			       cred, &best);
 	if (file)
@@ -400,6 +447,19 @@ static int vpin_rules_match(const struct vpin_rules *set,
 static struct vpin_rule *vpin_rules_rule(struct vpin_rules *set, u32 i)
 {
 	return i < set->nrules ? &set->rules[i] : &set->defaults;
+}
+
+/* Enter a key with its first entry, unless it is in the table already. */
+static void vpin_slot_add(struct vpin_rules *set, u32 kind, u64 a, u64 b,
+			  u32 first)
+{
+	struct vpin_slot *slot = vpin_slot(set, kind, a, b);
+
+	if (slot->kind != VPIN_KEY_NONE)
+		return;
+	*slot = (struct vpin_slot) { .a = a, .b = b, .kind = kind,
+				     .first = first };
+	set->kinds |= BIT(kind);
 }
 
 /* Build the index of a parsed set. */
@@ -442,20 +502,33 @@ static int vpin_rules_index(struct vpin_rules *set)
 	}
 	sort(set->keys, set->nkeys, sizeof(*set->keys), vpin_key_cmp, NULL);
 
-	/* The file systems of the directories, sorted as their keys are. */
-	for (i = 0, n = 0; i < set->nkeys; i++)
-		n += set->keys[i].kind == VPIN_KEY_DIR;
-	if (!n)
-		return 0;
-	set->devs = kvmalloc_array(n, sizeof(*set->devs), GFP_KERNEL_ACCOUNT);
-	if (!set->devs)
+	/*
+	 * A slot for each key and each directory's file system (the keys
+	 * are sorted: each starts where its predecessor differs), and as
+	 * many again free, so that probes stay short and always end.
+	 */
+	for (i = 0, n = 0; i < set->nkeys; i++) {
+		const struct vpin_key *k = &set->keys[i];
+		const struct vpin_key *prev = i ? k - 1 : NULL;
+
+		n += !prev || k->kind != prev->kind || k->a != prev->a ||
+		     k->b != prev->b;
+		n += k->kind == VPIN_KEY_DIR &&
+		     (!prev || prev->kind != VPIN_KEY_DIR || k->a != prev->a);
+	}
+	n = roundup_pow_of_two(max(2 * n, 16U));
+	set->slots = kvcalloc(n, sizeof(*set->slots), GFP_KERNEL_ACCOUNT);
+	if (!set->slots)
 		return -ENOMEM;
+	set->mask = n - 1;
 	for (i = 0; i < set->nkeys; i++) {
 		const struct vpin_key *k = &set->keys[i];
 
-		if (k->kind == VPIN_KEY_DIR &&
-		    (!set->ndevs || set->devs[set->ndevs - 1] != k->a))
-			set->devs[set->ndevs++] = k->a;
+		vpin_slot_add(set, k->kind, k->a, k->b, i);
+		if (k->kind != VPIN_KEY_DIR)
+			continue;
+		vpin_slot_add(set, VPIN_KEY_DEV, k->a, 0, 0);
+		__set_bit(hash_long(k->b, VPIN_DIRS_BITS), set->dirs);
 	}
 	return 0;
 }
@@ -515,18 +588,60 @@ static int vpin_rules_decide(struct vpin_session *s,
 	return 0;
 }
 
+/* Whether charging @amount to @u stays within @rule's quotas. */
+static noinline bool vpin_quotas_allow(const struct vpin_rule *rule,
+				       const struct vpin_usage *u,
+				       const u64 *amount)
+{
+	int q;
+
+	lockdep_assert_held(&vpin_usage_lock);
+	for (q = 0; q < VPIN_Q_N; q++) {
+		u64 want = u->used[q] + amount[q];
+
+		if ((rule->limited & BIT(q)) && amount[q] &&
+		    (want > rule->limit[q] || want < u->used[q]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A request refused by @rule (NULL: by none, too deep to be judged): its
+ * counter and its event, the rule's name taken before the set may go.
+ */
+static noinline int vpin_policy_refused(struct vpin_session *s,
+					struct vpin_usage *u, u32 op,
+					struct file *file,
+					const struct vpin_rules *set,
+					struct vpin_rule *rule, int err)
+	__releases(RCU)
+{
+	char name[VPIN_POLICY_NAME_MAX] = "";
+
+	if (rule) {
+		atomic64_inc(&rule->denies);
+		if (rule != &set->defaults)
+			strscpy(name, rule->name, sizeof(name));
+	}
+	rcu_read_unlock();
+	vpin_policy_denied(s, u, op, file, name, err);
+	return err;
+}
+
 /*
  * Judge a request of @s for @op and charge @amount (VPIN_Q_*) to its uid's
  * usage. Without a rule set everything is allowed and only counted. It
  * does not sleep: the set is held by RCU alone, which its replacement
- * waits for.
+ * waits for. What an allowed request costs with a set loaded is the
+ * point of the layout: a request without a file reads the session's rule,
+ * the rule's allow and quota masks and bumps a per-CPU counter.
  */
 static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
 			     u32 op, struct file *file, const u64 *amount,
 			     struct vpin_grant *grant)
 {
 	struct file *named = file && !vpin_file_is_memory(file) ? file : NULL;
-	char name[VPIN_POLICY_NAME_MAX] = "";
 	struct vpin_rule *rule = NULL;
 	struct vpin_rules *set;
 	int ret = 0, q;
@@ -536,43 +651,31 @@ static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
 	set = rcu_dereference(vpin_active);
 	if (set) {
 		ret = vpin_rules_decide(s, set, named, &i);
-		rule = ret ? NULL : vpin_rules_rule(set, i);
-	}
-	if (rule) {
-		atomic64_inc(&rule->hits);
+		if (ret)
+			return vpin_policy_refused(s, u, op, file, set, NULL, ret);
+		rule = vpin_rules_rule(set, i);
+		this_cpu_inc(set->hits[i]);
 		if (op != VPIN_OP_SESSION && !(rule->allow & VPIN_ALLOW(op)))
-			ret = -EPERM;
+			return vpin_policy_refused(s, u, op, file, set, rule,
+						   -EPERM);
 	}
 
 	spin_lock(&vpin_usage_lock);
-	for (q = 0; !ret && rule && q < VPIN_Q_N; q++) {
-		u64 max = rule->max[q], want = u->used[q] + amount[q];
-
-		if (q == VPIN_Q_PINNED && max != VPIN_NO_QUOTA)
-			max >>= PAGE_SHIFT;
-		if (amount[q] && (want > max || want < u->used[q]))
-			ret = -EDQUOT;
+	if (rule && rule->limited && !vpin_quotas_allow(rule, u, amount)) {
+		spin_unlock(&vpin_usage_lock);
+		return vpin_policy_refused(s, u, op, file, set, rule, -EDQUOT);
 	}
-	if (!ret)
-		for (q = 0; q < VPIN_Q_N; q++)
-			u->used[q] += amount[q];
+	for (q = 0; q < VPIN_Q_N; q++)
+		u->used[q] += amount[q];
 	spin_unlock(&vpin_usage_lock);
 
-	if (ret && rule) {
-		atomic64_inc(&rule->denies);
-		if (rule != &set->defaults)
-			strscpy(name, rule->name, sizeof(name));
-	} else if (grant && rule) {
+	if (grant && rule)
 		*grant = (struct vpin_grant) {
 			.break_ms = rule->break_ms,
 			.on_revoke = rule->on_revoke,
 		};
-	}
 	rcu_read_unlock();
-
-	if (ret)
-		vpin_policy_denied(s, u, op, file, name, ret);
-	return ret;
+	return 0;
 }
 
 static void vpin_usage_refund(struct vpin_usage *u, int q, u64 n)
@@ -849,6 +952,14 @@ static int vpin_rule_parse(const struct nlattr *nest, struct vpin_rule *r,
 		vpin_rule_error(extack, nest, index, -1, "no name");
 		return -EINVAL;
 	}
+	for (q = 0; q < VPIN_Q_N; q++) {
+		if (r->max[q] == VPIN_NO_QUOTA)
+			continue;
+		r->limit[q] = r->max[q];
+		if (q == VPIN_Q_PINNED)
+			r->limit[q] >>= PAGE_SHIFT;
+		r->limited |= BIT(q);
+	}
 	return 0;
 err:
 	vpin_rule_error(extack, a, index, nla_type(a), msg);
@@ -905,6 +1016,12 @@ static struct vpin_rules *vpin_rules_parse(struct genl_info *info)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&set->ref);
 	set->nrules = n;
+	set->hits = __alloc_percpu_gfp((n + 1) * sizeof(*set->hits),
+				       sizeof(*set->hits), GFP_KERNEL_ACCOUNT);
+	if (!set->hits) {
+		kvfree(set);
+		return ERR_PTR(-ENOMEM);
+	}
 	ret = vpin_rule_parse(defaults ?: &empty, &set->defaults, -1, extack);
 	i = 0;
 	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
@@ -1003,8 +1120,20 @@ static int vpin_put_quotas(struct sk_buff *skb, const struct vpin_rule *r,
 	return 0;
 }
 
+/* How many requests rule @i of @set decided. */
+static u64 vpin_rules_hits(const struct vpin_rules *set, u32 i)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(&set->hits[i], cpu);
+	return sum;
+}
+
 static int vpin_put_rule(struct sk_buff *skb, int attr,
-			 const struct vpin_rule *r, int index, u32 *path)
+			 const struct vpin_rule *r, int index, u64 hits,
+			 u32 *path)
 {
 	struct nlattr *nest = nla_nest_start(skb, attr);
 	bool first = !*path;
@@ -1018,7 +1147,7 @@ static int vpin_put_rule(struct sk_buff *skb, int attr,
 	if (first) {
 		if (nla_put_u32(skb, VPIN_RULE_A_ALLOW, r->allow) ||
 		    nla_put_u64_64bit(skb, VPIN_RULE_A_HITS,
-				      atomic64_read(&r->hits), VPIN_RULE_A_PAD) ||
+				      hits, VPIN_RULE_A_PAD) ||
 		    nla_put_u64_64bit(skb, VPIN_RULE_A_DENIES,
 				      atomic64_read(&r->denies), VPIN_RULE_A_PAD) ||
 		    vpin_put_quotas(skb, r, vpin_rule_quota_attrs,
@@ -1082,13 +1211,16 @@ static int vpin_policy_dump_set(struct sk_buff *skb,
 			    nla_put_u32(skb, VPIN_POLICY_A_RULES,
 					set ? set->nrules : 0) ||
 			    (set && vpin_put_rule(skb, VPIN_POLICY_A_DEFAULTS,
-						  &set->defaults, -1, &path)))
+						  &set->defaults, -1,
+						  vpin_rules_hits(set, set->nrules),
+						  &path)))
 				goto full;
 			nla_nest_end(skb, nest);
 		} else {
 			nla_nest_end(skb, nest);
 			ret = vpin_put_rule(skb, VPIN_A_RULE, &set->rules[pos - 1],
-					    pos - 1, &path);
+					    pos - 1, vpin_rules_hits(set, pos - 1),
+					    &path);
 			if (ret)
 				goto full;
 		}

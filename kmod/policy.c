@@ -90,10 +90,9 @@ struct vpin_rule {
  * the first match: the cost follows the keys of the request, not the
  * number of rules. The table also holds the file system of every
  * directory (VPIN_KEY_DEV), so that a file on one no rule names is not
- * walked at all; kinds of key no rule has are not looked up. The lookups
- * are inlined into vpin_rules_match(), which calls nothing else until a
- * candidate rule is found; what a request runs when nothing is refused is
- * kept together and short, the rest out of line.
+ * walked at all; kinds of key no rule has are not looked up. What a
+ * request runs when it has no candidate and nothing is refused is kept
+ * together and short, the rest out of line.
  */
 enum {
 	VPIN_KEY_NONE,			/* a free slot */
@@ -327,15 +326,13 @@ vpin_slot(const struct vpin_rules *set, u32 kind, u64 a, u64 b)
 }
 
 /* Lower *@best to the first rule under the key that matches, if any. */
-static __always_inline void
-vpin_rules_try(const struct vpin_rules *set, u32 kind, u64 a, u64 b,
-	       const struct cred *cred, u32 *best)
+static noinline void vpin_rules_scan(const struct vpin_rules *set, u32 kind,
+				     u64 a, u64 b, const struct cred *cred,
+				     u32 *best)
 {
 	const struct vpin_slot *slot;
 	u32 i;
 
-	if (!(set->kinds & BIT(kind)))
-		return;
 	slot = vpin_slot(set, kind, a, b);
 	if (slot->kind == VPIN_KEY_NONE)
 		return;
@@ -349,6 +346,15 @@ vpin_rules_try(const struct vpin_rules *set, u32 kind, u64 a, u64 b,
 			return;
 		}
 	}
+}
+
+/* The same, for a kind of key some rule has. */
+static __always_inline void
+vpin_rules_try(const struct vpin_rules *set, u32 kind, u64 a, u64 b,
+	       const struct cred *cred, u32 *best)
+{
+	if (set->kinds & BIT(kind))
+		vpin_rules_scan(set, kind, a, b, cred, best);
 }
 
 /* Whether a rule names a directory on the file system @dev. */
@@ -390,8 +396,8 @@ restart:
 		/* The parents are on the file's file system: @dev. */
 		if (inode && test_bit(hash_long(inode->i_ino, VPIN_DIRS_BITS),
 				      set->dirs))
-			vpin_rules_try(set, VPIN_KEY_DIR, dev, inode->i_ino,
-				       cred, &found);
+			vpin_rules_scan(set, VPIN_KEY_DIR, dev, inode->i_ino,
+					cred, &found);
 		if (IS_ROOT(d))
 			break;
 		/* A bounded walk: rename_lock may be held for all of it. */
@@ -412,18 +418,18 @@ restart:
 
 /*
  * The first rule of @set that matches a request with @cred for @file
- * (NULL: memory that is not a file's), as an index at *@rule, nrules for
- * the defaults. Under rcu_read_lock() or a reference, which keep @set.
+ * (NULL: memory that is not a file's), as an index, nrules for the
+ * defaults. Under rcu_read_lock() or a reference, which keep @set.
  * -ELOOP: the file is too deep below its file system's root to be judged.
  */
 static noinline int vpin_rules_match(const struct vpin_rules *set,
 				     const struct cred *cred,
-				     struct file *file, u32 *rule)
+				     struct file *file)
 {
 	const struct group_info *gi = cred->group_info;
 	u32 best = set->nrules;
 	unsigned int i;
-	int ret = 0;
+	int ret;
 
 	vpin_rules_try(set, VPIN_KEY_ALWAYS, 0, 0, cred, &best);
 	vpin_rules_try(set, VPIN_KEY_USER, __kuid_val(cred->uid), 0, cred,
@@ -437,10 +443,12 @@ static noinline int vpin_rules_match(const struct vpin_rules *set,
 	     i++)
 		vpin_rules_try(set, VPIN_KEY_GROUP, __kgid_val(gi->gid[i]), 0,
 			       cred, &best);
-	if (file)
+	if (file) {
 		ret = vpin_rules_try_dirs(set, cred, file, &best);
-	*rule = best;
-	return ret;
+		if (ret)
+			return ret;
+	}
+	return best;
 }
 
 /* A rule of @set by its index; nrules is the defaults. */
@@ -563,29 +571,29 @@ static void vpin_policy_denied(struct vpin_session *s, struct vpin_usage *u,
 }
 
 /*
- * The rule that decides a request of @s, as vpin_rules_match() gives it.
+ * The rule that decides a request of @s, as vpin_rules_match() gives it
+ * (a request without a file never fails).
  * What decides a request without a file depends only on the set and the
  * session's opener, so the session keeps it, tagged with the generation.
  */
 #define VPIN_HINT_RULE GENMASK_ULL(15, 0)
 
-static int vpin_rules_decide(struct vpin_session *s,
-			     const struct vpin_rules *set, struct file *file,
-			     u32 *rule)
+static __always_inline int vpin_rules_decide(struct vpin_session *s,
+					     const struct vpin_rules *set,
+					     struct file *file)
 {
 	u64 tag = set->generation << 16, hint;
+	int i;
 
 	BUILD_BUG_ON(VPIN_POLICY_MAX_RULES > VPIN_HINT_RULE);
 	if (file)
-		return vpin_rules_match(set, s->cred, file, rule);
+		return vpin_rules_match(set, s->cred, file);
 	hint = atomic64_read(&s->policy_hint);
-	if ((hint & ~VPIN_HINT_RULE) == tag) {
-		*rule = hint & VPIN_HINT_RULE;
-		return 0;
-	}
-	vpin_rules_match(set, s->cred, NULL, rule);
-	atomic64_set(&s->policy_hint, tag | *rule);
-	return 0;
+	if (likely((hint & ~VPIN_HINT_RULE) == tag))
+		return hint & VPIN_HINT_RULE;
+	i = vpin_rules_match(set, s->cred, NULL);
+	atomic64_set(&s->policy_hint, tag | i);
+	return i;
 }
 
 /* Whether charging @amount to @u stays within @rule's quotas. */
@@ -644,18 +652,18 @@ static int vpin_policy_judge(struct vpin_session *s, struct vpin_usage *u,
 	struct file *named = file && !vpin_file_is_memory(file) ? file : NULL;
 	struct vpin_rule *rule = NULL;
 	struct vpin_rules *set;
-	int ret = 0, q;
-	u32 i;
+	int i, q;
 
 	rcu_read_lock();
 	set = rcu_dereference(vpin_active);
 	if (set) {
-		ret = vpin_rules_decide(s, set, named, &i);
-		if (ret)
-			return vpin_policy_refused(s, u, op, file, set, NULL, ret);
+		i = vpin_rules_decide(s, set, named);
+		if (unlikely(i < 0))
+			return vpin_policy_refused(s, u, op, file, set, NULL, i);
 		rule = vpin_rules_rule(set, i);
 		this_cpu_inc(set->hits[i]);
-		if (op != VPIN_OP_SESSION && !(rule->allow & VPIN_ALLOW(op)))
+		if (op != VPIN_OP_SESSION &&
+		    unlikely(!(rule->allow & VPIN_ALLOW(op))))
 			return vpin_policy_refused(s, u, op, file, set, rule,
 						   -EPERM);
 	}
@@ -1339,12 +1347,9 @@ static int vpin_put_usage(struct sk_buff *skb, const struct vpin_usage_row *row,
 {
 	struct nlattr *nest = nla_nest_start(skb, VPIN_A_USAGE);
 	const struct vpin_rule *r = NULL;
-	u32 i;
 
-	if (set) {
-		vpin_rules_match(set, row->cred, NULL, &i);
-		r = vpin_rules_rule(set, i);
-	}
+	if (set)
+		r = vpin_rules_rule(set, vpin_rules_match(set, row->cred, NULL));
 
 	if (!nest ||
 	    nla_put_u32(skb, VPIN_USAGE_A_UID,

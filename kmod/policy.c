@@ -307,7 +307,7 @@ static int vpin_key_cmp(const void *l, const void *r)
 
 static __always_inline u32 vpin_key_hash(u32 kind, u64 a, u64 b)
 {
-	return hash_64(a ^ hash_64(b ^ ((u64)kind << 56), 64), 32);
+	return hash_64(a ^ (b * GOLDEN_RATIO_64) ^ ((u64)kind << 56), 32);
 }
 
 /* The slot of a key, or of a free slot for it. */
@@ -377,7 +377,7 @@ static __always_inline int
 vpin_rules_try_dirs(const struct vpin_rules *set, const struct cred *cred,
 		    struct file *file, u32 *best)
 {
-	dev_t dev = file_inode(file)->i_sb->s_dev;
+	dev_t dev = file->f_path.dentry->d_sb->s_dev;
 	const struct dentry *d;
 	unsigned int depth;
 	int seq = 0;
@@ -591,6 +591,7 @@ static __always_inline int vpin_rules_decide(struct vpin_session *s,
 	hint = atomic64_read(&s->policy_hint);
 	if (likely((hint & ~VPIN_HINT_RULE) == tag))
 		return hint & VPIN_HINT_RULE;
+	/* Without a file, no error: an index of the set. */
 	i = vpin_rules_match(set, s->cred, NULL);
 	atomic64_set(&s->policy_hint, tag | i);
 	return i;
@@ -1024,6 +1025,8 @@ static struct vpin_rules *vpin_rules_parse(struct genl_info *info)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&set->ref);
 	set->nrules = n;
+	BUILD_BUG_ON((VPIN_POLICY_MAX_RULES + 1) * sizeof(*set->hits) >
+		     PCPU_MIN_UNIT_SIZE);
 	set->hits = __alloc_percpu_gfp((n + 1) * sizeof(*set->hits),
 				       sizeof(*set->hits), GFP_KERNEL_ACCOUNT);
 	if (!set->hits) {
@@ -1135,7 +1138,7 @@ static u64 vpin_rules_hits(const struct vpin_rules *set, u32 i)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += *per_cpu_ptr(&set->hits[i], cpu);
+		sum += READ_ONCE(*per_cpu_ptr(&set->hits[i], cpu));
 	return sum;
 }
 

@@ -382,93 +382,101 @@ TEST("paths: a file 300 directories below a rule's directory is under it, rename
 
 TEST("1000 rules of every kind: the first rule that matches decides")
 {
-	vt::DaxFs fs("ext4", 0);
-	const std::string root = fs.mountpoint();
-	// Rule i: by uid (i % 4 == 0), by gid (1), by directory (2), by uid
-	// and directory (3). Rule 500 names uid 0 too, rule 990 the
-	// directory of rule 10, rule 1 gid 100008 where rule 8 has uid
-	// 100008, and rule 999 nothing: it matches every request and allows
-	// everything. The others refuse everything: which rule decided shows
-	// in its denial counter.
-	vpin::Policy p;
-	p.defaults = allow(__VPIN_ALLOW_ALL);
-	for (uint32_t i = 0; i < 1000; i++) {
-		vpin::Rule r = named("r" + std::to_string(i), 0);
-		const std::string dir = root + "/d" + std::to_string(i % 4 >= 2 ? i : 0);
-		if (i % 4 >= 2)
-			CHECK_OK(mkdir(dir.c_str(), 0755));
-		if (i % 4 == 0 || i % 4 == 3)
-			r.users = {100000 + i};
-		if (i % 4 == 1)
-			r.groups = {200000 + i};
-		if (i % 4 >= 2)
-			r.paths = {dir};
-		if (i == 500)
-			r.users.push_back(0);
-		if (i == 990)
-			r.paths.push_back(root + "/d10");
-		if (i == 1)
-			r.groups = {100008};
-		if (i == 999)
-			r = named("r999", __VPIN_ALLOW_ALL);
-		p.rules.push_back(r);
-	}
-	for (int d : {10, 302, 303, 990}) {
-		const std::string f = root + "/d" + std::to_string(d) + "/f";
-		vt::make_file(f, pages(1));
-		CHECK_OK(chown(f.c_str(), 100303, 100303));
-	}
-	Rules rules(p);
-	const auto b = VPIN_LEASE_BREAKABLE;
-	{
-		auto s = vt::open_session();
-		// Root: rule 302 (its directory) comes before rule 500 (root).
-		check_errno_is(lease_only(s.get(), root + "/d302/f", b), EPERM, "d302 as root");
-		// Rule 303 is uid 100303's only: rule 500 decides.
-		check_errno_is(lease_only(s.get(), root + "/d303/f", b), EPERM, "d303 as root");
-		// Two rules name d10: the first.
-		check_errno_is(lease_only(s.get(), root + "/d10/f", b), EPERM, "d10 as root");
-		check_errno_is(pin_anon(s.get()), EPERM, "anonymous, as root");
-	}
-	// A uid and a gid of the same number are different keys.
-	as_user(100008, 100008, {}, [&] {
-		auto s = vt::open_session();
-		check_errno_is(pin_anon(s.get()), EPERM, "anonymous, uid and gid 100008");
-	});
-	as_user(100008, 4242, {}, [&] {
-		auto s = vt::open_session();
-		check_errno_is(pin_anon(s.get()), EPERM, "anonymous, uid 100008");
-	});
-	as_user(4242, 4242, {7, 200601, 9}, [&] {
-		auto s = vt::open_session();
-		check_errno_is(pin_anon(s.get()), EPERM, "anonymous, group 200601");
-	});
-	as_user(100303, 100303, {}, [&] {
-		auto s = vt::open_session();
-		// A rule with a directory never decides for memory: rule 999.
-		check_errno_is(pin_anon(s.get()), 0, "anonymous, uid 100303");
-		check_errno_is(lease_only(s.get(), root + "/d303/f", b), EPERM, "d303 as its uid");
-		check_errno_is(lease_only(s.get(), root + "/d990/f", b), EPERM, "d990 as uid 100303");
-	});
+	for (const auto &k : {vt::ext4_dax, vt::xfs_dax}) {
+		vt::DaxFs fs(k.type, k.pmem);
+		const std::string root = fs.mountpoint();
+		// Rule i: by uid (i % 4 == 0), by gid (1), by directory (2), by uid
+		// and directory (3). Rule 500 names uid 0 too, rule 990 the
+		// directory of rule 10, rule 1 gid 100008 where rule 8 has uid
+		// 100008, and rule 999 nothing: it matches every request and allows
+		// everything. The others refuse everything: which rule decided shows
+		// in its denial counter.
+		vpin::Policy p;
+		p.defaults = allow(__VPIN_ALLOW_ALL);
+		for (uint32_t i = 0; i < 1000; i++) {
+			vpin::Rule r = named("r" + std::to_string(i), 0);
+			const std::string dir = root + "/d" + std::to_string(i % 4 >= 2 ? i : 0);
+			if (i % 4 >= 2)
+				CHECK_OK(mkdir(dir.c_str(), 0755));
+			if (i % 4 == 0 || i % 4 == 3)
+				r.users = {100000 + i};
+			if (i % 4 == 1)
+				r.groups = {200000 + i};
+			if (i % 4 >= 2)
+				r.paths = {dir};
+			if (i == 500)
+				r.users.push_back(0);
+			if (i == 990)
+				r.paths.push_back(root + "/d10");
+			if (i == 1)
+				r.groups = {100008};
+			if (i == 999)
+				r = named("r999", __VPIN_ALLOW_ALL);
+			p.rules.push_back(r);
+		}
+		for (int d : {10, 302, 303, 990}) {
+			const std::string f = root + "/d" + std::to_string(d) + "/f";
+			vt::make_file(f, pages(1));
+			CHECK_OK(chown(f.c_str(), 100303, 100303));
+		}
+		Rules rules(p);
+		const auto b = VPIN_LEASE_BREAKABLE;
+		{
+			auto s = vt::open_session();
+			// Root: rule 302 (its directory) comes before rule 500 (root).
+			check_errno_is(lease_only(s.get(), root + "/d302/f", b), EPERM,
+				       "d302 as root");
+			// Rule 303 is uid 100303's only: rule 500 decides.
+			check_errno_is(lease_only(s.get(), root + "/d303/f", b), EPERM,
+				       "d303 as root");
+			// Two rules name d10: the first.
+			check_errno_is(lease_only(s.get(), root + "/d10/f", b), EPERM,
+				       "d10 as root");
+			check_errno_is(pin_anon(s.get()), EPERM, "anonymous, as root");
+		}
+		// A uid and a gid of the same number are different keys.
+		as_user(100008, 100008, {}, [&] {
+			auto s = vt::open_session();
+			check_errno_is(pin_anon(s.get()), EPERM, "anonymous, uid and gid 100008");
+		});
+		as_user(100008, 4242, {}, [&] {
+			auto s = vt::open_session();
+			check_errno_is(pin_anon(s.get()), EPERM, "anonymous, uid 100008");
+		});
+		as_user(4242, 4242, {7, 200601, 9}, [&] {
+			auto s = vt::open_session();
+			check_errno_is(pin_anon(s.get()), EPERM, "anonymous, group 200601");
+		});
+		as_user(100303, 100303, {}, [&] {
+			auto s = vt::open_session();
+			// A rule with a directory never decides for memory: rule 999.
+			check_errno_is(pin_anon(s.get()), 0, "anonymous, uid 100303");
+			check_errno_is(lease_only(s.get(), root + "/d303/f", b), EPERM,
+				       "d303 as its uid");
+			check_errno_is(lease_only(s.get(), root + "/d990/f", b), EPERM,
+				       "d990 as uid 100303");
+		});
 
-	auto st = vpin::Netlink{}.policy();
-	CHECK_EQ(st.policy.rules.size(), 1000u);
-	const std::vector<std::pair<uint32_t, uint64_t>> want = {
-		{1, 1}, {8, 1}, {10, 1}, {302, 1}, {303, 1}, {500, 2}, {601, 1}, {990, 1}};
-	for (const auto &r : st.policy.rules) {
-		uint64_t denies = 0;
-		for (const auto &[index, n] : want)
-			if (r.index == index)
-				denies = n;
-		if (r.denies != denies)
-			tap::fail("rule " + r.name + ": " + std::to_string(r.denies) + " denials, expected " +
-					  std::to_string(denies),
-				  __FILE__, __LINE__);
+		auto st = vpin::Netlink{}.policy();
+		CHECK_EQ(st.policy.rules.size(), 1000u);
+		const std::vector<std::pair<uint32_t, uint64_t>> want = {
+			{1, 1}, {8, 1}, {10, 1}, {302, 1}, {303, 1}, {500, 2}, {601, 1}, {990, 1}};
+		for (const auto &r : st.policy.rules) {
+			uint64_t denies = 0;
+			for (const auto &[index, n] : want)
+				if (r.index == index)
+					denies = n;
+			if (r.denies != denies)
+				tap::fail(std::string(k.name) + ": rule " + r.name + ": " +
+						  std::to_string(r.denies) + " denials, expected " +
+						  std::to_string(denies),
+					  __FILE__, __LINE__);
+		}
+		// Uid 100303's session and pin.
+		CHECK_EQ(st.policy.rules.at(999).hits, 2u);
+		CHECK_EQ(st.policy.defaults.hits, 0u);
+		CHECK_EQ(st.policy.defaults.denies, 0u);
 	}
-	// Uid 100303's session and pin.
-	CHECK_EQ(st.policy.rules.at(999).hits, 2u);
-	CHECK_EQ(st.policy.defaults.hits, 0u);
-	CHECK_EQ(st.policy.defaults.denies, 0u);
 }
 
 TEST("paths: a file deeper than VPIN_POLICY_MAX_DEPTH below a named file system's root is ELOOP")

@@ -293,6 +293,30 @@ static int vpin_fault_pages(struct mm_struct *mm, struct vpin_kpin *pin)
 	return 0;
 }
 
+/* vpin_dax_mend()'s look at one page. */
+struct vpin_mend {
+	struct address_space *mapping;
+	bool fix;
+	int ret;
+};
+
+static int vpin_dax_mend_page(struct page *page, pgoff_t index, void *arg)
+{
+	struct vpin_mend *m = arg;
+
+	if (page->mapping != PAGE_MAPPING_DAX_SHARED)
+		return 0;
+	if (!m->fix)
+		return 1;
+	if (vpin_dax_sharers(page) > 1) {
+		m->ret = -EBUSY;
+		return 0;
+	}
+	WRITE_ONCE(page->mapping, m->mapping);
+	page->index = index;
+	return 0;
+}
+
 /*
  * xfs maps the block a write copies to, like the blocks of a shared extent,
  * with its page marked as shared among files (page->mapping is
@@ -317,45 +341,13 @@ static int vpin_fault_pages(struct mm_struct *mm, struct vpin_kpin *pin)
 static int vpin_dax_mend(struct file *file, const struct vpin_kpin *pin,
 			 bool fix)
 {
-	struct address_space *mapping = file->f_mapping;
+	struct vpin_mend m = { .mapping = file->f_mapping, .fix = fix };
 	pgoff_t first = pin->offset >> PAGE_SHIFT;
-	pgoff_t last = first + pin->npages - 1;
-	XA_STATE(xas, &mapping->i_pages, first);
-	unsigned long batch = 0;
-	void *entry;
-	int ret = 0;
 
-	if (IS_ENABLED(CONFIG_FS_DAX_LIMITED) ||
-	    !vpin_inode_xfs_dax(file_inode(file)))
+	if (!vpin_inode_xfs_dax(file_inode(file)))
 		return 0;
-	xas_lock_irq(&xas);
-	xas_for_each(&xas, entry, last) {
-		unsigned long pfn, i, nr;
-
-		if (xas_retry(&xas, entry) ||
-		    !vpin_dax_entry_pages(entry, &pfn, &nr))
-			continue;
-		for (i = 0; i < nr; i++) {
-			struct page *page = pfn_to_page(pfn + i);
-
-			if (page->mapping != PAGE_MAPPING_DAX_SHARED)
-				continue;
-			if (!fix) {
-				ret = 1;
-				goto out;
-			}
-			if (vpin_dax_sharers(page) > 1) {
-				ret = -EBUSY;
-				continue;
-			}
-			WRITE_ONCE(page->mapping, mapping);
-			page->index = (xas.xa_index & ~(nr - 1)) + i;
-		}
-		vpin_dax_batch(&xas, &batch, nr);
-	}
-out:
-	xas_unlock_irq(&xas);
-	return ret;
+	return vpin_dax_walk(m.mapping, first, first + pin->npages - 1,
+			     vpin_dax_mend_page, &m) ?: m.ret;
 }
 
 /*

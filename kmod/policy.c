@@ -511,20 +511,10 @@ static int vpin_rules_index(struct vpin_rules *set)
 	sort(set->keys, set->nkeys, sizeof(*set->keys), vpin_key_cmp, NULL);
 
 	/*
-	 * A slot for each key and each directory's file system (the keys
-	 * are sorted: each starts where its predecessor differs), and as
-	 * many again free, so that probes stay short and always end.
+	 * Each key, and the file system of each directory, takes at most one
+	 * slot: with twice as many, probes stay short and always end.
 	 */
-	for (i = 0, n = 0; i < set->nkeys; i++) {
-		const struct vpin_key *k = &set->keys[i];
-		const struct vpin_key *prev = i ? k - 1 : NULL;
-
-		n += !prev || k->kind != prev->kind || k->a != prev->a ||
-		     k->b != prev->b;
-		n += k->kind == VPIN_KEY_DIR &&
-		     (!prev || prev->kind != VPIN_KEY_DIR || k->a != prev->a);
-	}
-	n = roundup_pow_of_two(max(2 * n, 16U));
+	n = roundup_pow_of_two(max(2 * 2 * set->nkeys, 16U));
 	set->slots = kvcalloc(n, sizeof(*set->slots), GFP_KERNEL_ACCOUNT);
 	if (!set->slots)
 		return -ENOMEM;

@@ -162,7 +162,7 @@ int vpin_check_extents(struct file *file, unsigned int need)
 #define VPIN_DAX_ZERO_PAGE	BIT(2)
 #define VPIN_DAX_EMPTY		BIT(3)
 
-bool vpin_dax_entry_pages(void *entry, unsigned long *pfn, unsigned long *nr)
+static bool vpin_dax_entry_pages(void *entry, unsigned long *pfn, unsigned long *nr)
 {
 	unsigned long v;
 
@@ -183,8 +183,8 @@ bool vpin_dax_entry_pages(void *entry, unsigned long *pfn, unsigned long *nr)
  * In a walk of DAX entries under the i_pages lock, after an entry of @nr
  * pages: every VPIN_DAX_BATCH pages the lock is let go a while.
  */
-void vpin_dax_batch(struct xa_state *xas, unsigned long *batch,
-		    unsigned long nr)
+static void vpin_dax_batch(struct xa_state *xas, unsigned long *batch,
+			   unsigned long nr)
 {
 	*batch += nr;
 	if (*batch < VPIN_DAX_BATCH)
@@ -197,6 +197,50 @@ void vpin_dax_batch(struct xa_state *xas, unsigned long *batch,
 }
 
 /*
+ * Call @fn for each page of @mapping's DAX entries from index @first to
+ * @last, with its index in the file, until it returns non-zero: that, or
+ * 0. It runs under the i_pages lock, which keeps the entries and the
+ * association of their pages, and must not sleep.
+ */
+int vpin_dax_walk(struct address_space *mapping, pgoff_t first, pgoff_t last,
+		  int (*fn)(struct page *page, pgoff_t index, void *arg),
+		  void *arg)
+{
+	XA_STATE(xas, &mapping->i_pages, first);
+	unsigned long batch = 0;
+	void *entry;
+	int ret = 0;
+
+	if (IS_ENABLED(CONFIG_FS_DAX_LIMITED) || !dax_mapping(mapping))
+		return 0;
+	xas_lock_irq(&xas);
+	xas_for_each(&xas, entry, last) {
+		unsigned long pfn, i, nr;
+
+		if (xas_retry(&xas, entry) ||
+		    !vpin_dax_entry_pages(entry, &pfn, &nr))
+			continue;
+		for (i = 0; i < nr && !ret; i++)
+			ret = fn(pfn_to_page(pfn + i),
+				 (xas.xa_index & ~(nr - 1)) + i, arg);
+		if (ret)
+			break;
+		vpin_dax_batch(&xas, &batch, nr);
+	}
+	xas_unlock_irq(&xas);
+	return ret;
+}
+
+static int vpin_dax_page_referenced(struct page *page, pgoff_t index,
+				    void *arg)
+{
+	if (page_ref_count(page) <= 1)
+		return 0;
+	*(struct page **)arg = page;
+	return 1;
+}
+
+/*
  * A page of @mapping's DAX entries that something besides the entry holds
  * a reference to, or NULL: what dax_layout_busy_page() finds, also when the
  * file is mapped nowhere, where that function looks at nothing (a page
@@ -205,28 +249,9 @@ void vpin_dax_batch(struct xa_state *xas, unsigned long *batch,
  */
 struct page *vpin_dax_referenced(struct address_space *mapping)
 {
-	XA_STATE(xas, &mapping->i_pages, 0);
 	struct page *busy = NULL;
-	unsigned long batch = 0;
-	void *entry;
 
-	if (IS_ENABLED(CONFIG_FS_DAX_LIMITED) || !dax_mapping(mapping))
-		return NULL;
-	xas_lock_irq(&xas);
-	xas_for_each(&xas, entry, ULONG_MAX) {
-		unsigned long pfn, i, nr;
-
-		if (xas_retry(&xas, entry) ||
-		    !vpin_dax_entry_pages(entry, &pfn, &nr))
-			continue;
-		for (i = 0; i < nr && !busy; i++)
-			if (page_ref_count(pfn_to_page(pfn + i)) > 1)
-				busy = pfn_to_page(pfn + i);
-		if (busy)
-			break;
-		vpin_dax_batch(&xas, &batch, nr);
-	}
-	xas_unlock_irq(&xas);
+	vpin_dax_walk(mapping, 0, ULONG_MAX, vpin_dax_page_referenced, &busy);
 	return busy;
 }
 

@@ -8,7 +8,6 @@ struct address_space;
 struct fiemap_extent_info;
 struct file;
 struct page;
-struct xa_state;
 struct inode;
 struct vpin_protected;
 
@@ -21,9 +20,9 @@ bool vpin_fiemap_is_ours(const struct fiemap_extent_info *fi);
 int vpin_fiemap_fill(struct fiemap_extent_info *fi, u64 logical, u64 phys,
 		     u64 len, u32 flags);
 
-bool vpin_dax_entry_pages(void *entry, unsigned long *pfn, unsigned long *nr);
-void vpin_dax_batch(struct xa_state *xas, unsigned long *batch,
-		    unsigned long nr);
+int vpin_dax_walk(struct address_space *mapping, pgoff_t first, pgoff_t last,
+		  int (*fn)(struct page *page, pgoff_t index, void *arg),
+		  void *arg);
 struct page *vpin_dax_referenced(struct address_space *mapping);
 
 int vpin_protect(struct inode *inode, struct vpin_protected **out);
